@@ -44,6 +44,15 @@ AIGC_OP(setGrad) {
   return info.Env().Undefined();
 }
 
+// setData(tensor, data): swaps the data under `tensor` while every handle keeps seeing the same
+// tensor, as `param.data = ...` in Python. Modules use it to move parameters between devices.
+// NOTE: the memory counter keeps the storage the handle was created with until it is released.
+AIGC_OP(setData) {
+  at::Tensor tensor = ArgTensor(info, 0);
+  tensor.set_data(ArgTensor(info, 1));
+  return info.Env().Undefined();
+}
+
 AIGC_OP(detach) { return Wrap(info.Env(), ArgTensor(info, 0).detach()); }
 
 AIGC_OP(setGradEnabled) {
@@ -94,6 +103,7 @@ void InitAutograd(Napi::Env env, Napi::Object exports) {
   AIGC_EXPORT(backward);
   AIGC_EXPORT(grad);
   AIGC_EXPORT(setGrad);
+  AIGC_EXPORT(setData);
   AIGC_EXPORT(detach);
   AIGC_EXPORT(setGradEnabled);
   AIGC_EXPORT(isGradEnabled);

@@ -1,0 +1,10 @@
+export * as functional from './functional.js';
+export * as init from './init.js';
+export * from './layers/activation.js';
+export * from './layers/container.js';
+export * from './layers/conv.js';
+export * from './layers/embedding.js';
+export * from './layers/linear.js';
+export * from './layers/normalization.js';
+export * from './layers/rnn.js';
+export { Module, StateDictError } from './module.js';
