@@ -31,7 +31,7 @@ AIGC_OP(manualSeed) {
     generator.set_current_seed(seed);
   }
   if (at::hasCUDA()) {
-    for (int64_t i = 0; i < at::getNumGPUs(); i++) {
+    for (size_t i = 0; i < at::getNumGPUs(); i++) {
       at::Generator generator =
           at::globalContext().defaultGenerator(c10::Device(c10::kCUDA, static_cast<int8_t>(i)));
       std::lock_guard<std::mutex> lock(generator.mutex());
