@@ -1,0 +1,82 @@
+/** `aigc generate`: samples from a checkpoint, whatever model it holds. */
+import { resolve } from 'node:path';
+
+import { loadDcganGenerator, sampleDcgan } from '../../sample/dcgan.js';
+import { writeImageGrid, writeSeparateImages } from '../../sample/image-output.js';
+import { readCheckpoint } from '../../train/checkpoint.js';
+import { resolveCheckpoint } from '../../train/run-folder.js';
+import { tidy } from '../../engine/scope.js';
+import {
+  deviceOption,
+  formatOptions,
+  intOption,
+  type OptionSpecs,
+  parseOptions,
+  requireOption,
+  stringOption,
+  UsageError,
+} from '../args.js';
+
+const GENERATE_OPTIONS: OptionSpecs = {
+  checkpoint: {
+    type: 'string',
+    value: 'PATH',
+    help: 'run folder (its newest checkpoint) or .safetensors file (required)',
+  },
+  count: { type: 'string', value: 'N', help: 'images to generate (default 64)' },
+  seed: {
+    type: 'string',
+    value: 'N',
+    help: 'noise seed; the same seed gives the same images (default 0)',
+  },
+  out: { type: 'string', value: 'FILE', help: 'grid PNG to write (default samples.png)' },
+  separate: { type: 'string', value: 'DIR', help: 'also write one PNG per image into DIR' },
+  columns: { type: 'string', value: 'N', help: 'images per grid row (default: a square grid)' },
+  label: { type: 'string', value: 'N', help: 'class to draw, for conditional models' },
+  device: { type: 'string', value: 'cpu|cuda', help: 'where to run (default cpu)' },
+  help: { type: 'boolean', short: 'h', help: 'show this help' },
+};
+
+export const GENERATE_HELP = `Usage: aigc generate --checkpoint PATH [options]
+
+Draws new samples from a trained model.
+
+Options:
+${formatOptions(GENERATE_OPTIONS)}
+
+Example:
+  aigc generate --checkpoint runs/fashion-dcgan --count 64 --seed 7 --out samples.png`;
+
+export async function generateCommand(argv: string[]): Promise<number> {
+  const { values } = parseOptions(argv, GENERATE_OPTIONS);
+  if (values.help) {
+    console.log(GENERATE_HELP);
+    return 0;
+  }
+  const path = resolveCheckpoint(requireOption(values, 'checkpoint', 'name a run folder or file'));
+  const kind = tidy(() => {
+    const checkpoint = readCheckpoint(path);
+    return checkpoint.meta.kind;
+  });
+  if (kind !== 'dcgan') {
+    throw new UsageError(`${path} holds a ${kind} model; generate supports dcgan checkpoints`);
+  }
+  const count = intOption(values, 'count', 64);
+  const device = deviceOption(values);
+  const generator = loadDcganGenerator(path, device);
+  const images = sampleDcgan(generator, {
+    count,
+    seed: intOption(values, 'seed', 0, 0),
+    label: intOption(values, 'label', undefined, 0),
+    device,
+  });
+  const out = resolve(stringOption(values, 'out') ?? 'samples.png');
+  await writeImageGrid(out, images, intOption(values, 'columns', undefined));
+  console.log(`wrote ${count} images from ${path} to ${out}`);
+  const separate = stringOption(values, 'separate');
+  if (separate !== undefined) {
+    const paths = await writeSeparateImages(resolve(separate), images);
+    console.log(`wrote ${paths.length} PNG files to ${resolve(separate)}`);
+  }
+  return 0;
+}

@@ -1,0 +1,117 @@
+/** `aigc train MODEL`: one subcommand per model family. */
+import { ConsoleLogger } from '../../train/logger.js';
+import {
+  DEFAULT_DCGAN_TRAIN_OPTIONS,
+  type DcganTrainOptions,
+  trainDcgan,
+} from '../../train/dcgan.js';
+import {
+  COMMON_TRAIN_OPTIONS,
+  deviceOption,
+  floatOption,
+  formatOptions,
+  intOption,
+  type OptionSpecs,
+  parseOptions,
+  requireOption,
+  stringOption,
+  UsageError,
+} from '../args.js';
+
+const d = DEFAULT_DCGAN_TRAIN_OPTIONS;
+
+const DCGAN_OPTIONS: OptionSpecs = {
+  ...COMMON_TRAIN_OPTIONS,
+  epochs: {
+    type: 'string',
+    value: 'N',
+    help: `passes over the training data (default ${d.epochs})`,
+  },
+  'batch-size': { type: 'string', value: 'N', help: `images per step (default ${d.batchSize})` },
+  lr: { type: 'string', value: 'X', help: `Adam learning rate of both networks (default ${d.lr})` },
+  'image-size': {
+    type: 'string',
+    value: 'PX',
+    help: "resize images to PX x PX pixels (default: the data's size)",
+  },
+  conditional: { type: 'boolean', help: 'train a class-conditional model on the labels' },
+  'checkpoint-every': {
+    type: 'string',
+    value: 'N',
+    help: `epochs between checkpoints (default ${d.checkpointEvery})`,
+  },
+  'keep-checkpoints': {
+    type: 'string',
+    value: 'N',
+    help: `checkpoints to keep (default ${d.keepCheckpoints})`,
+  },
+  'log-every': {
+    type: 'string',
+    value: 'N',
+    help: `steps between log lines (default ${d.logEvery})`,
+  },
+};
+
+export const TRAIN_HELP = `Usage: aigc train MODEL [options]
+
+Models:
+  dcgan    the TensorFlow tutorial's DCGAN, for MNIST-format or folder images
+
+Run 'aigc train MODEL --help' for the options of a model.`;
+
+export const TRAIN_DCGAN_HELP = `Usage: aigc train dcgan --data NAME|PATH [options]
+
+Trains a DCGAN and writes a run folder: config.json, metrics.jsonl, a 4x4 sample grid per
+epoch (samples/epoch-NNNN.png), progress.gif, and checkpoints/step-N.safetensors.
+
+Data: fashion-mnist (Debian's dataset-fashion-mnist files, else downloaded), mnist
+(downloaded, checksum verified), or a PATH: a folder with an IDX image/label pair, an
+IDX images file, or a folder of PNG/JPEG images.
+
+Options:
+${formatOptions(DCGAN_OPTIONS)}
+
+Example:
+  aigc train dcgan --data fashion-mnist --epochs 50 --batch-size 256 --out runs/fashion-dcgan --seed 1`;
+
+export function parseDcganOptions(argv: string[]): DcganTrainOptions | null {
+  const { values } = parseOptions(argv, DCGAN_OPTIONS);
+  if (values.help) return null;
+  const data = requireOption(values, 'data', 'name a data set (fashion-mnist, mnist) or a path');
+  return {
+    ...d,
+    data,
+    out: stringOption(values, 'out') ?? `runs/${data.replace(/[^\w.-]+/g, '-')}-dcgan`,
+    epochs: intOption(values, 'epochs', d.epochs),
+    steps: intOption(values, 'steps', undefined),
+    batchSize: intOption(values, 'batch-size', d.batchSize),
+    lr: floatOption(values, 'lr', d.lr),
+    seed: intOption(values, 'seed', d.seed, 0),
+    resume: Boolean(values.resume),
+    device: deviceOption(values),
+    imageSize: intOption(values, 'image-size', undefined, 8),
+    conditional: Boolean(values.conditional),
+    checkpointEvery: intOption(values, 'checkpoint-every', d.checkpointEvery),
+    keepCheckpoints: intOption(values, 'keep-checkpoints', d.keepCheckpoints),
+    logEvery: intOption(values, 'log-every', d.logEvery),
+  };
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const [model, ...rest] = argv;
+  if (model === undefined || model === '--help' || model === '-h') {
+    console.log(TRAIN_HELP);
+    return model === undefined ? 2 : 0;
+  }
+  if (model === 'dcgan') {
+    const options = parseDcganOptions(rest);
+    if (options === null) {
+      console.log(TRAIN_DCGAN_HELP);
+      return 0;
+    }
+    const result = await trainDcgan(options, new ConsoleLogger());
+    if (result.lastSample) console.log(`latest sample grid: ${result.lastSample}`);
+    return result.interrupted ? 130 : 0;
+  }
+  throw new UsageError(`unknown model '${model}'; available: dcgan. See 'aigc train --help'`);
+}

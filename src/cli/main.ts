@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+/** The `aigc` command line. */
+import { DataError } from '../data/errors.js';
+import { UsageError } from './args.js';
+import { generateCommand } from './commands/generate.js';
+import { trainCommand } from './commands/train.js';
+
+const HELP = `aigc: train and sample generative models on your own data, on libtorch
+
+Usage: aigc COMMAND [options]
+
+Commands:
+  train MODEL   train a model (dcgan) and write a run folder
+  generate      draw samples from a checkpoint
+  demo          train DCGAN on Fashion-MNIST for a few minutes and write a sample grid
+  info          print the linked libtorch, threads and devices
+
+Run 'aigc COMMAND --help' for a command's options.
+Environment: AIGC_HOME (cache folder, default ~/.cache/aigc), AIGC_NUM_THREADS (intra-op
+threads, default: one per core), NO_COLOR, AIGC_DEBUG=1 (print stack traces).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      console.log(HELP);
+      return command === undefined ? 2 : 0;
+    case 'train':
+      return trainCommand(rest);
+    case 'generate':
+      return generateCommand(rest);
+    case 'demo': {
+      const { demoCommand } = await import('./commands/demo.js');
+      return demoCommand(rest);
+    }
+    case 'info': {
+      const { config } = await import('../engine/runtime.js');
+      console.log(JSON.stringify(config(), null, 2));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command '${command}'; run 'aigc --help' for the list`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`aigc: error: ${message}\n`);
+    if (process.env.AIGC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : error instanceof DataError ? 3 : 1;
+  },
+);

@@ -1,0 +1,143 @@
+/**
+ * A run folder holds everything one training run writes:
+ *   config.json            the resolved configuration
+ *   metrics.jsonl          one JSON object per logged step or evaluation
+ *   samples/               images written during training
+ *   checkpoints/step-N.safetensors
+ */
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { writeFileAtomic } from '../io/atomic.js';
+
+const CHECKPOINT_PATTERN = /^step-(\d+)\.safetensors$/;
+
+export class RunFolder {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
+
+  get configPath(): string {
+    return join(this.dir, 'config.json');
+  }
+
+  get metricsPath(): string {
+    return join(this.dir, 'metrics.jsonl');
+  }
+
+  get samplesDir(): string {
+    return join(this.dir, 'samples');
+  }
+
+  get checkpointsDir(): string {
+    return join(this.dir, 'checkpoints');
+  }
+
+  /** Creates the folder tree, or fails with a message that names the folder and the fix. */
+  prepare(): void {
+    try {
+      if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) {
+        throw new Error('it exists and is not a folder');
+      }
+      mkdirSync(this.samplesDir, { recursive: true });
+      mkdirSync(this.checkpointsDir, { recursive: true });
+      accessSync(this.dir, constants.W_OK);
+    } catch (error) {
+      throw new Error(
+        `cannot write the run folder ${this.dir}: ${(error as Error).message}; ` +
+          'choose another folder with --out',
+      );
+    }
+  }
+
+  async writeConfig(config: unknown): Promise<void> {
+    await writeFileAtomic(this.configPath, `${JSON.stringify(config, null, 2)}\n`);
+  }
+
+  readConfig(): unknown {
+    return JSON.parse(readFileSync(this.configPath, 'utf8'));
+  }
+
+  appendMetrics(record: Record<string, unknown>): void {
+    appendFileSync(this.metricsPath, `${JSON.stringify(record)}\n`);
+  }
+
+  /**
+   * Drops metric records past `step`, so a resumed run's log continues from its checkpoint
+   * instead of repeating the steps that the interrupted run logged after it.
+   */
+  async truncateMetrics(step: number): Promise<void> {
+    if (!existsSync(this.metricsPath)) return;
+    const kept = readFileSync(this.metricsPath, 'utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .filter((line) => {
+        try {
+          const record = JSON.parse(line) as { step?: number };
+          return record.step === undefined || record.step <= step;
+        } catch {
+          return false;
+        }
+      });
+    await writeFileAtomic(this.metricsPath, kept.map((line) => `${line}\n`).join(''));
+  }
+
+  checkpointPath(step: number): string {
+    return join(this.checkpointsDir, `step-${String(step).padStart(8, '0')}.safetensors`);
+  }
+
+  /** Checkpoint files, oldest first. */
+  checkpoints(): { step: number; path: string }[] {
+    if (!existsSync(this.checkpointsDir)) return [];
+    return readdirSync(this.checkpointsDir)
+      .map((name) => ({ match: CHECKPOINT_PATTERN.exec(name), name }))
+      .filter((entry) => entry.match !== null)
+      .map((entry) => ({
+        step: Number(entry.match![1]),
+        path: join(this.checkpointsDir, entry.name),
+      }))
+      .sort((a, b) => a.step - b.step);
+  }
+
+  latestCheckpoint(): string | null {
+    return this.checkpoints().at(-1)?.path ?? null;
+  }
+
+  /** Removes all but the newest `keep` checkpoints. */
+  pruneCheckpoints(keep: number): void {
+    const all = this.checkpoints();
+    for (const old of all.slice(0, Math.max(0, all.length - keep))) rmSync(old.path);
+  }
+}
+
+/**
+ * Resolves what `--checkpoint` names: a checkpoint file, or a run folder (its newest
+ * checkpoint). Fails with a message that says what was found instead.
+ */
+export function resolveCheckpoint(path: string): string {
+  const full = resolve(path);
+  if (!existsSync(full)) {
+    throw new Error(`checkpoint not found: ${full}; pass a run folder or a .safetensors file`);
+  }
+  if (statSync(full).isFile()) return full;
+  const latest = new RunFolder(full).latestCheckpoint();
+  if (latest === null) {
+    throw new Error(
+      `no checkpoint in ${full}: expected checkpoints/step-N.safetensors; train first, or pass ` +
+        'the run folder that `aigc train --out` wrote',
+    );
+  }
+  return latest;
+}
