@@ -32,7 +32,8 @@ export function parseOptions(
     options[name] = { type: spec.type, ...(spec.short ? { short: spec.short } : {}) };
   }
   try {
-    const parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const args = joinNegativeValues(argv, specs);
+    const parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
     if (parsed.positionals.length > positionals) {
       throw new UsageError(`unexpected argument '${parsed.positionals[positionals]}'`);
     }
@@ -44,6 +45,26 @@ export function parseOptions(
     if (error instanceof UsageError) throw error;
     throw new UsageError((error as Error).message);
   }
+}
+
+/**
+ * Turns `--lr -1` into `--lr=-1`: parseArgs would read `-1` as an option, and the user would
+ * get a message about the syntax instead of one about the value.
+ */
+function joinNegativeValues(argv: string[], specs: OptionSpecs): string[] {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    const spec = arg.startsWith('--') ? specs[arg.slice(2)] : undefined;
+    if (spec?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
+  return args;
 }
 
 export function formatOptions(specs: OptionSpecs): string {

@@ -136,6 +136,9 @@ export async function trainDcgan(
   let seconds = 0;
   if (resumeFrom) {
     ({ progress, seconds } = restore(resumeFrom, nets));
+    // The learning rate comes from this command, so a diverged run can resume with a lower one.
+    nets.optG.lr = options.lr;
+    nets.optD.lr = options.lr;
     await run.truncateMetrics(progress.step);
   }
   await run.writeConfig({ kind: 'dcgan', model: config, training: options, data: data.source });

@@ -1,0 +1,187 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { encodeIdx } from '../../src/data/idx.js';
+import { loadDcganGenerator, sampleDcgan } from '../../src/sample/dcgan.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
+import {
+  DEFAULT_DCGAN_TRAIN_OPTIONS,
+  type DcganTrainOptions,
+  trainDcgan,
+} from '../../src/train/dcgan.js';
+import { MemoryLogger } from '../../src/train/logger.js';
+import { DivergenceError, InterruptSignal } from '../../src/train/loop.js';
+import { memory, tidy } from '../../src/index.js';
+import { makeTempDir } from '../data/helpers.js';
+
+/** 48 labelled 8x8 images: bright squares at a class-dependent corner on a dark background. */
+function writeTinyDataset(dir: string): string {
+  const count = 48;
+  const pixels = new Uint8Array(count * 64);
+  const labels = new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    labels[i] = i % 4;
+    const [row, col] = [((i % 4) >> 1) * 4, (i % 2) * 4];
+    for (let y = 0; y < 4; y++)
+      for (let x = 0; x < 4; x++) pixels[i * 64 + (row + y) * 8 + col + x] = 255;
+  }
+  writeFileSync(
+    join(dir, 'train-images-idx3-ubyte.gz'),
+    encodeIdx(pixels, [count, 8, 8], { gzip: true }),
+  );
+  writeFileSync(
+    join(dir, 'train-labels-idx1-ubyte.gz'),
+    encodeIdx(labels, [count], { gzip: true }),
+  );
+  return dir;
+}
+
+function options(data: string, out: string, extra: Partial<DcganTrainOptions> = {}) {
+  return {
+    ...DEFAULT_DCGAN_TRAIN_OPTIONS,
+    data,
+    out,
+    epochs: 2,
+    batchSize: 16,
+    logEvery: 1,
+    seed: 5,
+    ...extra,
+  } satisfies DcganTrainOptions;
+}
+
+function metrics(out: string): Record<string, number>[] {
+  return readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, number>);
+}
+
+const noSignal = () => new InterruptSignal(false);
+
+test('dcgan run writes the run folder', async () => {
+  const tmp = makeTempDir();
+  try {
+    const data = writeTinyDataset(tmp.dir);
+    const out = join(tmp.dir, 'run');
+    const result = await trainDcgan(options(data, out), new MemoryLogger(), noSignal());
+    assert.equal(result.progress.step, 6);
+    assert.equal(result.interrupted, false);
+    for (const file of ['config.json', 'metrics.jsonl', 'progress.gif']) {
+      assert.ok(existsSync(join(out, file)), `${file} is missing`);
+    }
+    assert.deepEqual(readdirSync(join(out, 'samples')).sort(), [
+      'epoch-0001.png',
+      'epoch-0002.png',
+    ]);
+    const records = metrics(out);
+    assert.deepEqual(
+      records.map((r) => r.step),
+      [1, 2, 3, 4, 5, 6],
+    );
+    for (const key of ['d_loss', 'g_loss', 'D(x)', 'D(G(z))', 'images/s', 'seconds', 'epoch']) {
+      assert.ok(Number.isFinite(records[0]![key]), `metrics lack ${key}`);
+    }
+    const checkpoint = tidy(() => readCheckpoint(result.checkpoint, 'dcgan').meta);
+    assert.deepEqual(checkpoint.progress, { epoch: 2, batch: 0, step: 6 });
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('dcgan resume matches uninterrupted run', async () => {
+  const tmp = makeTempDir();
+  try {
+    const data = writeTinyDataset(tmp.dir);
+    const straight = join(tmp.dir, 'straight');
+    const resumed = join(tmp.dir, 'resumed');
+    await trainDcgan(options(data, straight), new MemoryLogger(), noSignal());
+    // Stop in the middle of the second epoch, then resume to the end.
+    await trainDcgan(options(data, resumed, { steps: 4 }), new MemoryLogger(), noSignal());
+    await trainDcgan(options(data, resumed, { resume: true }), new MemoryLogger(), noSignal());
+    const a = metrics(straight);
+    const b = metrics(resumed);
+    assert.equal(b.length, a.length);
+    a.forEach((record, i) => {
+      for (const key of ['d_loss', 'g_loss', 'D(x)', 'D(G(z))']) {
+        assert.equal(b[i]![key], record[key], `step ${record.step} ${key} differs after resume`);
+      }
+    });
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('dcgan interrupt saves a checkpoint', async () => {
+  const tmp = makeTempDir();
+  try {
+    const data = writeTinyDataset(tmp.dir);
+    const out = join(tmp.dir, 'run');
+    const signal = noSignal();
+    signal.request();
+    const result = await trainDcgan(options(data, out), new MemoryLogger(), signal);
+    assert.equal(result.interrupted, true);
+    assert.equal(result.progress.step, 1);
+    const meta = tidy(() => readCheckpoint(result.checkpoint, 'dcgan').meta);
+    assert.deepEqual(meta.progress, { epoch: 0, batch: 1, step: 1 });
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('dcgan divergence keeps last checkpoint', async () => {
+  const tmp = makeTempDir();
+  try {
+    const data = writeTinyDataset(tmp.dir);
+    const out = join(tmp.dir, 'run');
+    await trainDcgan(options(data, out, { epochs: 1 }), new MemoryLogger(), noSignal());
+    const before = readdirSync(join(out, 'checkpoints'));
+    await assert.rejects(
+      trainDcgan(
+        options(data, out, { resume: true, lr: 1e30, epochs: 4 }),
+        new MemoryLogger(),
+        noSignal(),
+      ),
+      (error: Error) => {
+        assert.ok(error instanceof DivergenceError, `expected DivergenceError, got ${error}`);
+        assert.match(error.message, /became (NaN|Infinity|-Infinity) at step \d+/);
+        assert.match(error.message, /last good checkpoint is .*step-00000003\.safetensors/);
+        return true;
+      },
+    );
+    assert.deepEqual(readdirSync(join(out, 'checkpoints')), before);
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('conditional dcgan generates requested class', async () => {
+  const tmp = makeTempDir();
+  try {
+    const data = writeTinyDataset(tmp.dir);
+    const out = join(tmp.dir, 'run');
+    const result = await trainDcgan(
+      options(data, out, { conditional: true, epochs: 1 }),
+      new MemoryLogger(),
+      noSignal(),
+    );
+    const before = memory().tensors;
+    const shape = tidy(() => {
+      const generator = loadDcganGenerator(result.checkpoint);
+      assert.equal(generator.config.numClasses, 4);
+      return sampleDcgan(generator, { count: 3, seed: 1, label: 2 }).shape;
+    });
+    assert.deepEqual(shape, [3, 1, 8, 8]);
+    assert.ok(memory().tensors - before < 40, 'sampling leaked tensors');
+    assert.throws(
+      () =>
+        tidy(() =>
+          sampleDcgan(loadDcganGenerator(result.checkpoint), { count: 1, seed: 1, label: 9 }),
+        ),
+      /--label must be an integer from 0 to 3, got 9/,
+    );
+  } finally {
+    tmp.remove();
+  }
+});
