@@ -99,7 +99,7 @@ export interface DcganTrainResult {
   lastSample: string | null;
 }
 
-interface Networks {
+export interface Networks {
   generator: DcganGenerator;
   discriminator: DcganDiscriminator;
   optG: Adam;
@@ -217,7 +217,7 @@ function modelConfig(
   return config;
 }
 
-function buildNetworks(config: DcganConfig, options: DcganTrainOptions): Networks {
+export function buildNetworks(config: DcganConfig, options: DcganTrainOptions): Networks {
   const generator = new DcganGenerator(config).to(options.device);
   const discriminator = new DcganDiscriminator(config).to(options.device);
   const adam = { lr: options.lr, betas: [0.9, 0.999] as [number, number], eps: ADAM_EPS };
@@ -311,7 +311,7 @@ interface StepLosses extends Record<string, number> {
   'D(G(z))': number;
 }
 
-class DcganTrainer {
+export class DcganTrainer {
   readonly #gParams: Tensor[];
   readonly #dParams: Tensor[];
 
