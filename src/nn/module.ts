@@ -66,9 +66,16 @@ export abstract class Module {
     }
   }
 
+  /**
+   * Every parameter by dotted name. A tensor registered in two places (tied weights) appears
+   * once, under its first name, as in PyTorch, so an optimizer never updates it twice.
+   */
   *namedParameters(): Generator<[string, Tensor]> {
+    const seen = new Set<Tensor>();
     for (const [prefix, module] of this.namedModules()) {
       for (const [name, tensor] of module.#parameters) {
+        if (seen.has(tensor)) continue;
+        seen.add(tensor);
         yield [prefix ? `${prefix}.${name}` : name, tensor];
       }
     }
