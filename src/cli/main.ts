@@ -54,6 +54,8 @@ main(process.argv.slice(2)).then(
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`aigc: error: ${message}\n`);
     if (process.env.AIGC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = error instanceof UsageError ? 2 : error instanceof DataError ? 3 : 1;
+    process.exitCode = 1;
+    if (error instanceof UsageError) process.exitCode = 2;
+    if (error instanceof DataError) process.exitCode = 3;
   },
 );

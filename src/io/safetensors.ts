@@ -1,25 +1,51 @@
 /**
- * The safetensors format (https://github.com/huggingface/safetensors): an 8-byte little-endian
- * header length N, N bytes of UTF-8 JSON, then the tensor data, row-major and little-endian.
- * The JSON maps each tensor name to { dtype, shape, data_offsets: [begin, end] } relative to
- * the start of the data, plus an optional "__metadata__" map of strings to strings.
+ * The safetensors file format (https://github.com/huggingface/safetensors):
  *
- * Reading validates everything the reference reader does: header bounds, JSON, dtype names,
- * shapes against byte lengths (without overflow), and offsets that start at 0, leave no gaps,
- * do not overlap, and end exactly at the end of the file.
+ * - 8 bytes: N, the header length, a little-endian u64.
+ * - N bytes: a UTF-8 JSON object that maps each tensor name to
+ *   `{ "dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end] }`, plus an optional
+ *   `"__metadata__"` object whose values are strings. Offsets count from the start of the data.
+ * - The data: each tensor's elements, row-major and little-endian.
+ *
+ * decodeSafetensors applies the checks of the reference reader (`read_metadata` and
+ * `Metadata::validate` in safetensors/src/tensor.rs): the header fits the file and the 100 MB
+ * limit, the dtypes are known, each byte length matches its shape, and the offsets start at 0,
+ * leave no gap, do not overlap and end exactly at the end of the file.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
-import type { DType } from '../engine/dtype.js';
 import { writeFileAtomic } from './atomic.js';
 
-/** One tensor as raw little-endian bytes. */
+/** Element types as the engine names them, which are PyTorch's names without `torch.`. */
+export type EngineDtype =
+  | 'bool'
+  | 'uint8'
+  | 'int8'
+  | 'int16'
+  | 'int32'
+  | 'int64'
+  | 'float16'
+  | 'bfloat16'
+  | 'float32'
+  | 'float64';
+
+/** The subset of safetensors dtype names that the engine supports. */
+export type SafetensorsDtype =
+  'BOOL' | 'U8' | 'I8' | 'I16' | 'I32' | 'I64' | 'F16' | 'BF16' | 'F32' | 'F64';
+
+/** One tensor as the raw little-endian bytes of its elements, in row-major order. */
 export interface RawTensor {
-  dtype: DType;
+  dtype: EngineDtype;
   shape: number[];
   data: Uint8Array;
 }
 
+export interface DecodedSafetensors {
+  tensors: Map<string, RawTensor>;
+  metadata: Record<string, string>;
+}
+
+/** A malformed safetensors file, or tensors that cannot be written as one. */
 export class SafetensorsError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,8 +53,8 @@ export class SafetensorsError extends Error {
   }
 }
 
-/** Engine dtype names and their safetensors names; one table drives both directions. */
-export const SAFETENSORS_DTYPES: Record<DType, string> = {
+/** Safetensors dtype name of each engine dtype. */
+export const SAFETENSORS_DTYPES: Readonly<Record<EngineDtype, SafetensorsDtype>> = {
   bool: 'BOOL',
   uint8: 'U8',
   int8: 'I8',
@@ -41,7 +67,12 @@ export const SAFETENSORS_DTYPES: Record<DType, string> = {
   float64: 'F64',
 };
 
-const ITEM_SIZES: Record<DType, number> = {
+/** Engine dtype of each safetensors dtype name; the inverse of SAFETENSORS_DTYPES. */
+export const ENGINE_DTYPES = Object.fromEntries(
+  Object.entries(SAFETENSORS_DTYPES).map(([engine, file]) => [file, engine]),
+) as Readonly<Record<SafetensorsDtype, EngineDtype>>;
+
+const BYTES_PER_ELEMENT: Readonly<Record<EngineDtype, number>> = {
   bool: 1,
   uint8: 1,
   int8: 1,
@@ -54,187 +85,331 @@ const ITEM_SIZES: Record<DType, number> = {
   float64: 8,
 };
 
-const FROM_SAFETENSORS = new Map(
-  Object.entries(SAFETENSORS_DTYPES).map(([engine, file]) => [file, engine as DType]),
-);
-
-/** The reference implementation's limit on the header size. */
+/** The header size limit of the reference implementation, MAX_HEADER_SIZE in tensor.rs. */
 const MAX_HEADER_BYTES = 100_000_000;
 
-function byteLength(shape: readonly number[], dtype: DType): bigint {
-  return shape.reduce((n, size) => n * BigInt(size), BigInt(ITEM_SIZES[dtype]));
+const METADATA_KEY = '__metadata__';
+
+function isEngineDtype(value: unknown): value is EngineDtype {
+  return typeof value === 'string' && Object.hasOwn(SAFETENSORS_DTYPES, value);
 }
 
-/** Serialises tensors, sorted by name, with the header padded to a multiple of 8 bytes. */
+function isSafetensorsDtype(value: unknown): value is SafetensorsDtype {
+  return typeof value === 'string' && Object.hasOwn(ENGINE_DTYPES, value);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isValidShape(shape: unknown): shape is number[] {
+  return Array.isArray(shape) && shape.every((size) => Number.isSafeInteger(size) && size >= 0);
+}
+
+/** Formats a value for an error message, cut to a readable length. */
+function show(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** Element count as a BigInt, so a hostile shape cannot overflow a double. */
+function elementCount(shape: readonly number[]): bigint {
+  return shape.reduce((count, size) => count * BigInt(size), 1n);
+}
+
+/** Explains a byte length mismatch, for example "6 elements x 4 bytes = 24". */
+function describeSize(shape: readonly number[], dtype: EngineDtype, dtypeName: string): string {
+  const count = elementCount(shape);
+  const size = BYTES_PER_ELEMENT[dtype];
+  const total = count * BigInt(size);
+  return `shape ${show(shape)} of ${dtypeName} needs ${count} elements x ${size} bytes = ${total}`;
+}
+
+function checkTensorForEncoding(name: string, tensor: RawTensor): void {
+  const fail = (message: string): never => {
+    throw new SafetensorsError(`encodeSafetensors: tensor '${name}' ${message}`);
+  };
+  if (!isPlainObject(tensor)) {
+    fail(`must be an object with dtype, shape and data, got ${show(tensor)}`);
+  }
+  if (!isEngineDtype(tensor.dtype)) {
+    fail(
+      `has unsupported dtype ${show(tensor.dtype)}; ` +
+        `supported: ${Object.keys(SAFETENSORS_DTYPES).join(', ')}`,
+    );
+  }
+  if (!isValidShape(tensor.shape)) {
+    fail(`has invalid shape ${show(tensor.shape)}; expected an array of non-negative integers`);
+  }
+  if (!(tensor.data instanceof Uint8Array)) {
+    fail(`has data of type ${typeof tensor.data}; expected a Uint8Array of its raw bytes`);
+  }
+  const expected = elementCount(tensor.shape) * BigInt(BYTES_PER_ELEMENT[tensor.dtype]);
+  if (BigInt(tensor.data.byteLength) !== expected) {
+    fail(
+      `has ${tensor.data.byteLength} data bytes, but ` +
+        `${describeSize(tensor.shape, tensor.dtype, tensor.dtype)}`,
+    );
+  }
+}
+
+function checkMetadataForEncoding(metadata: Record<string, string>): void {
+  if (!isPlainObject(metadata)) {
+    throw new SafetensorsError(
+      `encodeSafetensors: metadata must be an object of string values, got ${show(metadata)}`,
+    );
+  }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (typeof value !== 'string') {
+      throw new SafetensorsError(
+        `encodeSafetensors: metadata value of '${key}' must be a string, got ${show(value)}; ` +
+          'convert it with String() or JSON.stringify()',
+      );
+    }
+  }
+}
+
+/**
+ * Orders tensors by element size, largest first, then by name. Every offset is then a multiple
+ * of its tensor's element size, and the data section starts 8-byte aligned, so a reader that maps
+ * the file can view each tensor as a typed array in place. The reference writer sorts the same
+ * way (by dtype alignment, then name).
+ */
+function compareForLayout(
+  [nameA, tensorA]: [string, RawTensor],
+  [nameB, tensorB]: [string, RawTensor],
+): number {
+  const sizeOrder = BYTES_PER_ELEMENT[tensorB.dtype] - BYTES_PER_ELEMENT[tensorA.dtype];
+  if (sizeOrder !== 0) return sizeOrder;
+  return nameA < nameB ? -1 : nameA > nameB ? 1 : 0;
+}
+
+/**
+ * Serialises tensors to the bytes of a safetensors file. Equal input gives identical bytes:
+ * tensors are stored in compareForLayout order, and the header is padded with spaces to a
+ * multiple of 8 bytes, as the reference writer does.
+ */
 export function encodeSafetensors(
   tensors: Record<string, RawTensor>,
   metadata: Record<string, string> = {},
 ): Uint8Array {
-  const header: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') {
+  checkMetadataForEncoding(metadata);
+  const ordered = Object.entries(tensors);
+  for (const [name, tensor] of ordered) {
+    if (name === '') throw new SafetensorsError('encodeSafetensors: a tensor name is empty');
+    if (name === METADATA_KEY) {
       throw new SafetensorsError(
-        `metadata value of '${key}' must be a string, got ${typeof value}`,
+        `encodeSafetensors: tensor name '${METADATA_KEY}' is reserved for metadata; rename it`,
       );
     }
+    checkTensorForEncoding(name, tensor);
   }
-  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  const names = Object.keys(tensors).sort();
+  ordered.sort(compareForLayout);
+
+  // Object.fromEntries defines "__proto__" as a plain key, where assignment would not.
+  const header: [string, unknown][] = [];
+  if (Object.keys(metadata).length > 0) header.push([METADATA_KEY, metadata]);
   let offset = 0;
-  for (const name of names) {
-    if (name === '' || name === '__metadata__') {
-      throw new SafetensorsError(`invalid tensor name '${name}'`);
-    }
-    const tensor = tensors[name]!;
-    const expected = byteLength(tensor.shape, tensor.dtype);
-    if (BigInt(tensor.data.byteLength) !== expected) {
-      throw new SafetensorsError(
-        `tensor '${name}' has ${tensor.data.byteLength} bytes, but shape [${tensor.shape}] of ` +
-          `${tensor.dtype} needs ${expected}`,
-      );
-    }
-    const dtype = SAFETENSORS_DTYPES[tensor.dtype];
-    header[name] = {
-      dtype,
-      shape: tensor.shape,
-      data_offsets: [offset, offset + tensor.data.byteLength],
-    };
-    offset += tensor.data.byteLength;
+  for (const [name, tensor] of ordered) {
+    const end = offset + tensor.data.byteLength;
+    const entry = { dtype: SAFETENSORS_DTYPES[tensor.dtype], shape: tensor.shape };
+    header.push([name, { ...entry, data_offsets: [offset, end] }]);
+    offset = end;
   }
-  let json = JSON.stringify(header);
-  const jsonBytes = Buffer.byteLength(json, 'utf8');
-  json += ' '.repeat((8 - (jsonBytes % 8)) % 8);
-  const headerBytes = Buffer.from(json, 'utf8');
-  const out = new Uint8Array(8 + headerBytes.byteLength + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.byteLength), true);
-  out.set(headerBytes, 8);
-  let position = 8 + headerBytes.byteLength;
-  for (const name of names) {
-    out.set(tensors[name]!.data, position);
-    position += tensors[name]!.data.byteLength;
+
+  const json = new TextEncoder().encode(JSON.stringify(Object.fromEntries(header)));
+  const headerLength = Math.ceil(json.byteLength / 8) * 8;
+  const bytes = new Uint8Array(8 + headerLength + offset);
+  new DataView(bytes.buffer).setBigUint64(0, BigInt(headerLength), true);
+  bytes.set(json, 8);
+  bytes.fill(0x20, 8 + json.byteLength, 8 + headerLength);
+  let position = 8 + headerLength;
+  for (const [, tensor] of ordered) {
+    bytes.set(tensor.data, position);
+    position += tensor.data.byteLength;
   }
-  return out;
+  return bytes;
 }
 
+/** A header entry after validation; begin and end are offsets into the data section. */
 interface Entry {
   name: string;
-  dtype: DType;
+  dtype: EngineDtype;
   shape: number[];
   begin: number;
   end: number;
 }
 
-function parseEntry(name: string, value: unknown, fail: (m: string) => never): Entry {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    fail(`entry '${name}' must be an object with dtype, shape and data_offsets`);
-  }
-  const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-  const engineDtype = FROM_SAFETENSORS.get(String(dtype));
-  if (engineDtype === undefined) {
-    fail(
-      `tensor '${name}' has unknown dtype '${String(dtype)}'; known: ` +
-        `${[...FROM_SAFETENSORS.keys()].join(', ')}`,
-    );
-  }
-  if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) {
-    fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);
-  }
-  if (
-    !Array.isArray(offsets) ||
-    offsets.length !== 2 ||
-    !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) ||
-    offsets[0] > offsets[1]
-  ) {
-    fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(offsets)}`);
-  }
-  const [begin, end] = offsets as [number, number];
-  const expected = byteLength(shape as number[], engineDtype);
-  if (BigInt(end - begin) !== expected) {
-    fail(
-      `tensor '${name}' spans ${end - begin} bytes, but shape [${shape}] of ${String(dtype)} ` +
-        `needs ${expected}`,
-    );
-  }
-  return { name, dtype: engineDtype, shape: shape as number[], begin, end };
-}
+type Fail = (message: string) => never;
 
-/** Parses and validates a whole safetensors file; `source` names it in error messages. */
-export function decodeSafetensors(
+/** Parses the header JSON and returns it with the offset where the data section starts. */
+function parseHeader(
   bytes: Uint8Array,
-  source = 'safetensors data',
-): { tensors: Map<string, RawTensor>; metadata: Record<string, string> } {
-  const fail = (message: string): never => {
-    throw new SafetensorsError(`${source}: ${message}`);
-  };
-  if (bytes.byteLength < 8)
-    fail(`truncated: ${bytes.byteLength} bytes, shorter than the 8-byte header length`);
+  fail: Fail,
+): { header: Record<string, unknown>; dataStart: number } {
+  if (bytes.byteLength < 8) {
+    fail(
+      `the file is ${bytes.byteLength} bytes, shorter than the 8-byte header length field; ` +
+        'it is truncated or not a safetensors file',
+    );
+  }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
   if (headerLength > BigInt(MAX_HEADER_BYTES)) {
-    fail(`header length ${headerLength} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+    fail(
+      `header length ${headerLength} exceeds the limit of ${MAX_HEADER_BYTES} bytes; ` +
+        'the file is damaged or not a safetensors file',
+    );
   }
   if (headerLength > BigInt(bytes.byteLength - 8)) {
     fail(
-      `header length ${headerLength} runs past the end of the ${bytes.byteLength}-byte file (truncated?)`,
+      `header length ${headerLength} runs past the end of the file, which has only ` +
+        `${bytes.byteLength - 8} bytes after the length field; the file is truncated`,
     );
   }
   const dataStart = 8 + Number(headerLength);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart));
+  } catch {
+    fail(`the ${headerLength}-byte header is not valid UTF-8; the file is damaged`);
+  }
   let header: unknown;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, dataStart));
     header = JSON.parse(text);
   } catch (error) {
-    fail(`invalid header: ${(error as Error).message}`);
+    fail(`the header is not valid JSON (${(error as Error).message}); the file is damaged`);
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) {
-    fail('the header must be a JSON object');
+  if (!isPlainObject(header)) fail(`the header must be a JSON object, got ${show(header)}`);
+  return { header, dataStart };
+}
+
+function parseMetadata(value: unknown, fail: Fail): Record<string, string> {
+  if (!isPlainObject(value)) {
+    fail(`${METADATA_KEY} must be an object of string values, got ${show(value)}`);
   }
-  const metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
-  for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
-    if (name === '__metadata__') {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        fail('__metadata__ must be an object of strings');
-      }
-      for (const [key, text] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof text !== 'string') fail(`metadata value of '${key}' must be a string`);
-        metadata[key] = text as string;
-      }
-    } else {
-      entries.push(parseEntry(name, value, fail));
+  const entries = Object.entries(value);
+  for (const [key, text] of entries) {
+    if (typeof text !== 'string') {
+      fail(`${METADATA_KEY} value of '${key}' must be a string, got ${show(text)}`);
     }
   }
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let expectedBegin = 0;
-  for (const entry of entries) {
-    if (entry.begin < expectedBegin) {
-      fail(
-        `tensor '${entry.name}' at bytes ${entry.begin}..${entry.end} overlaps the tensor before it`,
-      );
-    }
-    if (entry.begin > expectedBegin) {
-      fail(`gap in the data: no tensor covers bytes ${expectedBegin}..${entry.begin}`);
-    }
-    expectedBegin = entry.end;
+  // Object.fromEntries keeps a "__proto__" key as data instead of setting the prototype.
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+function parseEntry(name: string, value: unknown, fail: Fail): Entry {
+  const failTensor: Fail = (message) => fail(`tensor '${name}' ${message}`);
+  if (!isPlainObject(value)) {
+    failTensor(`must be an object with dtype, shape and data_offsets, got ${show(value)}`);
   }
-  const dataLength = bytes.byteLength - dataStart;
-  if (expectedBegin !== dataLength) {
-    fail(
-      expectedBegin > dataLength
-        ? `truncated: the tensors need ${expectedBegin} data bytes, the file has ${dataLength}`
-        : `${dataLength - expectedBegin} trailing bytes after the last tensor`,
+  const { dtype, shape, data_offsets: offsets } = value;
+  if (!isSafetensorsDtype(dtype)) {
+    failTensor(
+      `has unsupported dtype ${show(dtype)}; supported: ${Object.keys(ENGINE_DTYPES).join(', ')}`,
     );
   }
+  if (!isValidShape(shape)) {
+    failTensor(`has invalid shape ${show(shape)}; expected an array of non-negative integers`);
+  }
+  const validOffsets =
+    Array.isArray(offsets) &&
+    offsets.length === 2 &&
+    offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0) &&
+    offsets[0] <= offsets[1];
+  if (!validOffsets) {
+    failTensor(
+      `has invalid data_offsets ${show(offsets)}; expected [begin, end] with integers ` +
+        '0 <= begin <= end',
+    );
+  }
+  const [begin, end] = offsets as [number, number];
+  const engineDtype = ENGINE_DTYPES[dtype];
+  const expected = elementCount(shape) * BigInt(BYTES_PER_ELEMENT[engineDtype]);
+  if (BigInt(end - begin) !== expected) {
+    failTensor(
+      `has ${end - begin} data bytes (data_offsets [${begin}, ${end}]), but ` +
+        `${describeSize(shape, engineDtype, dtype)}; the file is damaged`,
+    );
+  }
+  return { name, dtype: engineDtype, shape, begin, end };
+}
+
+function describeEntry(entry: Entry): string {
+  return `tensor '${entry.name}' (data_offsets [${entry.begin}, ${entry.end}])`;
+}
+
+/** Checks that the tensors, sorted by offset, tile the data section exactly. */
+function checkLayout(entries: readonly Entry[], dataLength: number, fail: Fail): void {
+  let previous: Entry | undefined;
+  for (const entry of entries) {
+    const expectedBegin = previous?.end ?? 0;
+    if (entry.begin < expectedBegin) {
+      fail(`${describeEntry(entry)} overlaps ${describeEntry(previous!)}; the file is damaged`);
+    }
+    if (entry.begin > expectedBegin) {
+      const before = previous === undefined ? 'the start of the data' : describeEntry(previous);
+      fail(
+        `no tensor covers data bytes ${expectedBegin} to ${entry.begin}, a gap between ` +
+          `${before} and ${describeEntry(entry)}; the file is damaged`,
+      );
+    }
+    previous = entry;
+  }
+  const end = previous?.end ?? 0;
+  if (end > dataLength) {
+    fail(
+      `${describeEntry(previous!)} ends past the data section, which has only ${dataLength} ` +
+        'bytes; the file is truncated',
+    );
+  }
+  if (end < dataLength) {
+    const last =
+      previous === undefined ? 'the header, which lists no tensors' : describeEntry(previous);
+    fail(
+      `${dataLength - end} trailing bytes follow ${last}; the data section has ${dataLength} ` +
+        `bytes but the tensors cover ${end}, so the file is damaged`,
+    );
+  }
+}
+
+/**
+ * Parses and validates the bytes of a safetensors file. `source`, usually the file path, starts
+ * every error message. Each tensor's data is copied into an ArrayBuffer of its own, so callers
+ * may view it as any typed array, such as `new Float32Array(data.buffer)`.
+ */
+export function decodeSafetensors(
+  bytes: Uint8Array,
+  source = 'safetensors bytes',
+): DecodedSafetensors {
+  const fail: Fail = (message) => {
+    throw new SafetensorsError(`${source}: ${message}`);
+  };
+  const { header, dataStart } = parseHeader(bytes, fail);
+  let metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (name === METADATA_KEY) metadata = parseMetadata(value, fail);
+    else entries.push(parseEntry(name, value, fail));
+  }
+  // NOTE: JSON.parse keeps only the last of two equal keys. The dropped entry's bytes then show
+  // up as a gap or as trailing bytes, so such files are still rejected, but with that message.
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  checkLayout(entries, bytes.byteLength - dataStart, fail);
+
   const tensors = new Map<string, RawTensor>();
   for (const entry of entries) {
-    // A copy into a fresh buffer, so callers may view it as any typed array. (Buffer's slice()
-    // would return a view into the file's pooled buffer instead.)
     const data = new Uint8Array(bytes.subarray(dataStart + entry.begin, dataStart + entry.end));
     tensors.set(entry.name, { dtype: entry.dtype, shape: entry.shape, data });
   }
   return { tensors, metadata };
 }
 
-/** Writes a safetensors file atomically. */
+/** Writes tensors and string metadata to a safetensors file, atomically (see writeFileAtomic). */
 export async function writeSafetensors(
   path: string,
   tensors: Record<string, RawTensor>,
@@ -243,7 +418,19 @@ export async function writeSafetensors(
   await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
-export function readSafetensors(path: string) {
-  if (!existsSync(path)) throw new SafetensorsError(`${path}: file not found`);
-  return decodeSafetensors(readFileSync(path), path);
+/**
+ * Reads and validates a whole safetensors file into memory. NOTE: Node.js 20's readFileSync
+ * rejects files over 2 GiB, so larger checkpoints fail with its ERR_FS_FILE_TOO_LARGE message.
+ */
+export function readSafetensors(path: string): DecodedSafetensors {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new SafetensorsError(`${path}: file not found; check the path`);
+    }
+    throw new SafetensorsError(`${path}: failed to read the file: ${(error as Error).message}`);
+  }
+  return decodeSafetensors(bytes, path);
 }

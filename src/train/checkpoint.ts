@@ -3,7 +3,7 @@
  * written atomically so an interrupted write never replaces a good checkpoint.
  *
  * Tensor names: `model.<module>.<state-dict key>`, `optim.<optimizer>.<param index>.<buffer>`,
- * `rng.<name>`. The metadata key `aigc` holds JSON: the format version, the model kind, its
+ * `rng.<name>`. The metadata key `aigc` contains JSON: the format version, the model kind, its
  * configuration, training options, progress and each optimizer's step counts.
  */
 import type { Tensor } from '../engine/tensor.js';
@@ -13,7 +13,7 @@ import type { Optimizer, OptimizerKind, OptimizerState, ParamState } from '../op
 
 const FORMAT_VERSION = 1;
 
-/** Where training stands: `batch` batches of epoch `epoch` (0-based) are done. */
+/** Training progress: `batch` batches of epoch `epoch` (0-based) are done. */
 export interface Progress {
   epoch: number;
   batch: number;
@@ -97,7 +97,7 @@ export interface LoadedCheckpoint {
 }
 
 /**
- * Reads a checkpoint and checks that it holds a model of `expectedKind` (or one of several
+ * Reads a checkpoint and checks that it contains a model of `expectedKind` (or one of several
  * kinds). The tensors belong to the current scope: dispose() them after restoring.
  */
 export function readCheckpoint(path: string, expectedKind?: string | readonly string[]) {
@@ -126,7 +126,7 @@ export function readCheckpoint(path: string, expectedKind?: string | readonly st
   if (allowed !== null && !allowed.includes(meta.kind)) {
     dispose();
     throw new CheckpointError(
-      `${path} holds a ${meta.kind} model, but this command needs ${allowed.join(' or ')}; ` +
+      `${path} contains a ${meta.kind} model, but this command needs ${allowed.join(' or ')}; ` +
         'pass a checkpoint of the right kind',
     );
   }

@@ -165,7 +165,7 @@ function openResume(run: RunFolder, options: DcganTrainOptions): LoadedCheckpoin
   if (!options.resume) {
     if (latest !== null) {
       throw new Error(
-        `${run.dir} already holds a run (${latest}); pass --resume to continue it, or choose ` +
+        `${run.dir} already contains a run (${latest}); pass --resume to continue it, or choose ` +
           'another --out folder',
       );
     }

@@ -1,5 +1,5 @@
 /**
- * A run folder holds everything one training run writes:
+ * A run folder contains everything one training run writes:
  *   config.json            the resolved configuration
  *   metrics.jsonl          one JSON object per logged step or evaluation
  *   samples/               images written during training
@@ -124,7 +124,7 @@ export class RunFolder {
 
 /**
  * Resolves what `--checkpoint` names: a checkpoint file, or a run folder (its newest
- * checkpoint). Fails with a message that says what was found instead.
+ * checkpoint). Fails with a message that names what was found instead.
  */
 export function resolveCheckpoint(path: string): string {
   const full = resolve(path);

@@ -149,14 +149,14 @@ test('generate rejects bad requests', async () => {
     );
     let result = runCli(['generate', '--checkpoint', foreign, '--out', join(tmp.dir, 'x.png')]);
     assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /holds a gpt model/);
+    assert.match(result.stderr, /contains a gpt model/);
     result = runCli(['generate', '--checkpoint', join(tmp.dir, 'nowhere')]);
     assert.match(result.stderr, /checkpoint not found: .*nowhere/);
     result = runCli(['generate', '--checkpoint', foreign, '--count', '0']);
     assert.notEqual(result.status, 0);
     assert.match(
       result.stderr,
-      /--count must be an integer of at least 1, got '0'|holds a gpt model/,
+      /--count must be an integer of at least 1, got '0'|contains a gpt model/,
     );
     const plain = join(tmp.dir, 'plain.safetensors');
     await saveTensors(plain, { w: tensor([1]) });

@@ -20,7 +20,7 @@ const DEMO_OPTIONS: OptionSpecs = {
 export const DEMO_HELP = `Usage: aigc demo [options]
 
 Trains a DCGAN on Fashion-MNIST (batch 64, Adam lr 2e-4) and writes 64 generated images to
-RUN/demo-samples.png. When the run folder holds a checkpoint, the demo resumes from it up to
+RUN/demo-samples.png. When the run folder contains a checkpoint, the demo resumes from it up to
 the step count, so an interrupted demo continues where it stopped.
 
 Options:

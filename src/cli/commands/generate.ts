@@ -53,25 +53,20 @@ export async function generateCommand(argv: string[]): Promise<number> {
     console.log(GENERATE_HELP);
     return 0;
   }
-  const path = resolveCheckpoint(requireOption(values, 'checkpoint', 'name a run folder or file'));
-  const kind = tidy(() => {
-    const checkpoint = readCheckpoint(path);
-    return checkpoint.meta.kind;
-  });
-  if (kind !== 'dcgan') {
-    throw new UsageError(`${path} holds a ${kind} model; generate supports dcgan checkpoints`);
-  }
   const count = intOption(values, 'count', 64);
+  const seed = intOption(values, 'seed', 0, 0);
+  const label = intOption(values, 'label', undefined, 0);
+  const columns = intOption(values, 'columns', undefined);
   const device = deviceOption(values);
+  const path = resolveCheckpoint(requireOption(values, 'checkpoint', 'name a run folder or file'));
+  const kind = tidy(() => readCheckpoint(path).meta.kind);
+  if (kind !== 'dcgan') {
+    throw new UsageError(`${path} contains a ${kind} model; generate supports dcgan checkpoints`);
+  }
   const generator = loadDcganGenerator(path, device);
-  const images = sampleDcgan(generator, {
-    count,
-    seed: intOption(values, 'seed', 0, 0),
-    label: intOption(values, 'label', undefined, 0),
-    device,
-  });
+  const images = sampleDcgan(generator, { count, seed, label, device });
   const out = resolve(stringOption(values, 'out') ?? 'samples.png');
-  await writeImageGrid(out, images, intOption(values, 'columns', undefined));
+  await writeImageGrid(out, images, columns);
   console.log(`wrote ${count} images from ${path} to ${out}`);
   const separate = stringOption(values, 'separate');
   if (separate !== undefined) {
