@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 /** Keeps the temporary file name under the usual 255-byte NAME_MAX for long target names. */
 const MAX_BASENAME_IN_TEMPORARY = 200;
 
-/** A failed atomic write; `code` is the Node.js error code of the cause, such as EACCES. */
+/** A failed atomic write. `code` is the Node.js error code of the cause, such as EACCES. */
 export class AtomicWriteError extends Error {
   readonly path: string;
   readonly code: string | undefined;
@@ -168,7 +168,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array | string): vo
   }
 }
 
-/** Writes `data` to `path` atomically; the asynchronous twin of writeFileAtomicSync. */
+/** Writes `data` to `path` atomically, like writeFileAtomicSync but without blocking. */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const state: WriteState = {
     temporary: temporaryPath(path),

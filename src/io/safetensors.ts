@@ -7,10 +7,10 @@
  *   `"__metadata__"` object whose values are strings. Offsets count from the start of the data.
  * - The data: each tensor's elements, row-major and little-endian.
  *
- * decodeSafetensors applies the checks of the reference reader (`read_metadata` and
- * `Metadata::validate` in safetensors/src/tensor.rs): the header fits the file and the 100 MB
- * limit, the dtypes are known, each byte length matches its shape, and the offsets start at 0,
- * leave no gap, do not overlap and end exactly at the end of the file.
+ * decodeSafetensors applies the checks of the reference reader, `read_metadata` and
+ * `Metadata::validate` in safetensors/src/tensor.rs. The header must fit in the file and in
+ * 100 MB, the dtypes must be known, and each byte length must match its shape. The offsets must
+ * start at 0, leave no gap, not overlap, and end exactly at the end of the file.
  */
 import { readFileSync } from 'node:fs';
 
@@ -67,7 +67,7 @@ export const SAFETENSORS_DTYPES: Readonly<Record<EngineDtype, SafetensorsDtype>>
   float64: 'F64',
 };
 
-/** Engine dtype of each safetensors dtype name; the inverse of SAFETENSORS_DTYPES. */
+/** Engine dtype of each safetensors dtype name, the inverse of SAFETENSORS_DTYPES. */
 export const ENGINE_DTYPES = Object.fromEntries(
   Object.entries(SAFETENSORS_DTYPES).map(([engine, file]) => [file, engine]),
 ) as Readonly<Record<SafetensorsDtype, EngineDtype>>;
@@ -117,7 +117,7 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-/** Element count as a BigInt, so a hostile shape cannot overflow a double. */
+/** Counts elements as a BigInt, so a hostile shape cannot overflow a double. */
 function elementCount(shape: readonly number[]): bigint {
   return shape.reduce((count, size) => count * BigInt(size), 1n);
 }
@@ -177,8 +177,8 @@ function checkMetadataForEncoding(metadata: Record<string, string>): void {
 /**
  * Orders tensors by element size, largest first, then by name. Every offset is then a multiple
  * of its tensor's element size, and the data section starts 8-byte aligned, so a reader that maps
- * the file can view each tensor as a typed array in place. The reference writer sorts the same
- * way (by dtype alignment, then name).
+ * the file can view each tensor as a typed array in place. The reference writer also puts the
+ * dtypes with larger elements first, for the same reason.
  */
 function compareForLayout(
   [nameA, tensorA]: [string, RawTensor],
@@ -186,7 +186,9 @@ function compareForLayout(
 ): number {
   const sizeOrder = BYTES_PER_ELEMENT[tensorB.dtype] - BYTES_PER_ELEMENT[tensorA.dtype];
   if (sizeOrder !== 0) return sizeOrder;
-  return nameA < nameB ? -1 : nameA > nameB ? 1 : 0;
+  if (nameA < nameB) return -1;
+  if (nameA > nameB) return 1;
+  return 0;
 }
 
 /**
@@ -236,7 +238,7 @@ export function encodeSafetensors(
   return bytes;
 }
 
-/** A header entry after validation; begin and end are offsets into the data section. */
+/** A header entry after validation. begin and end are offsets into the data section. */
 interface Entry {
   name: string;
   dtype: EngineDtype;
@@ -307,6 +309,7 @@ function parseEntry(name: string, value: unknown, fail: Fail): Entry {
   if (!isPlainObject(value)) {
     failTensor(`must be an object with dtype, shape and data_offsets, got ${show(value)}`);
   }
+
   const { dtype, shape, data_offsets: offsets } = value;
   if (!isSafetensorsDtype(dtype)) {
     failTensor(
@@ -327,6 +330,7 @@ function parseEntry(name: string, value: unknown, fail: Fail): Entry {
         '0 <= begin <= end',
     );
   }
+
   const [begin, end] = offsets as [number, number];
   const engineDtype = ENGINE_DTYPES[dtype];
   const expected = elementCount(shape) * BigInt(BYTES_PER_ELEMENT[engineDtype]);
@@ -419,16 +423,23 @@ export async function writeSafetensors(
 }
 
 /**
- * Reads and validates a whole safetensors file into memory. NOTE: Node.js 20's readFileSync
- * rejects files over 2 GiB, so larger checkpoints fail with its ERR_FS_FILE_TOO_LARGE message.
+ * Reads and validates a whole safetensors file into memory. Node.js 20's readFileSync rejects
+ * files over 2 GiB, so larger files raise a SafetensorsError that names this limit.
  */
 export function readSafetensors(path: string): DecodedSafetensors {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
       throw new SafetensorsError(`${path}: file not found; check the path`);
+    }
+    if (code === 'ERR_FS_FILE_TOO_LARGE') {
+      throw new SafetensorsError(
+        `${path}: the file is larger than the 2 GiB that Node.js reads at once ` +
+          `(${(error as Error).message}); save the tensors across several smaller files`,
+      );
     }
     throw new SafetensorsError(`${path}: failed to read the file: ${(error as Error).message}`);
   }
