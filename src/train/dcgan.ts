@@ -57,6 +57,8 @@ export interface DcganTrainOptions {
   batchSize: number;
   /** Adam learning rate of both networks. Default 1e-4. */
   lr: number;
+  /** Adam's beta1 (momentum) of both networks. Default 0.9, Keras's; the DCGAN paper uses 0.5. */
+  beta1: number;
   /** Seeds initialisation, noise, dropout and the data order. Default 1. */
   seed: number;
   /** Continue the run in `out` from its newest checkpoint. */
@@ -78,6 +80,7 @@ export const DEFAULT_DCGAN_TRAIN_OPTIONS: Omit<DcganTrainOptions, 'data' | 'out'
   epochs: 50,
   batchSize: 256,
   lr: 1e-4,
+  beta1: 0.9,
   seed: 1,
   resume: false,
   device: 'cpu',
@@ -220,7 +223,7 @@ function modelConfig(
 export function buildNetworks(config: DcganConfig, options: DcganTrainOptions): Networks {
   const generator = new DcganGenerator(config).to(options.device);
   const discriminator = new DcganDiscriminator(config).to(options.device);
-  const adam = { lr: options.lr, betas: [0.9, 0.999] as [number, number], eps: ADAM_EPS };
+  const adam = { lr: options.lr, betas: [options.beta1, 0.999] as [number, number], eps: ADAM_EPS };
   return {
     generator,
     discriminator,

@@ -29,6 +29,7 @@ const DCGAN_OPTIONS: OptionSpecs = {
   },
   'batch-size': { type: 'string', value: 'N', help: `images per step (default ${d.batchSize})` },
   lr: { type: 'string', value: 'X', help: `Adam learning rate of both networks (default ${d.lr})` },
+  beta1: { type: 'string', value: 'X', help: `Adam beta1 of both networks (default ${d.beta1})` },
   'image-size': {
     type: 'string',
     value: 'PX',
@@ -86,6 +87,7 @@ export function parseDcganOptions(argv: string[]): DcganTrainOptions | null {
     steps: intOption(values, 'steps', undefined),
     batchSize: intOption(values, 'batch-size', d.batchSize),
     lr: floatOption(values, 'lr', d.lr),
+    beta1: floatOption(values, 'beta1', d.beta1, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
     seed: intOption(values, 'seed', d.seed, 0),
     resume: Boolean(values.resume),
     device: deviceOption(values),
