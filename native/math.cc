@@ -104,11 +104,16 @@ AIGC_OP(clamp) {
   return W(info, at::clamp(ArgTensor(info, 0), min, max));
 }
 
+// where(condition, a, b): numbers use the Scalar overloads, so two floats give float32 as in
+// PyTorch rather than the float64 of two wrapped numbers.
 AIGC_OP(where) {
   const at::Tensor& condition = ArgTensor(info, 0);
-  const at::Tensor a = IsTensor(info[1]) ? ArgTensor(info, 1) : ArgOperand(info, 1, condition);
-  const at::Tensor b = ArgOperand(info, 2, a);
-  return W(info, at::where(condition, a, b));
+  const bool a_tensor = IsTensor(info[1]);
+  const bool b_tensor = IsTensor(info[2]);
+  if (a_tensor && b_tensor) return W(info, at::where(condition, ArgTensor(info, 1), ArgTensor(info, 2)));
+  if (a_tensor) return W(info, at::where(condition, ArgTensor(info, 1), ArgScalar(info, 2)));
+  if (b_tensor) return W(info, at::where(condition, ArgScalar(info, 1), ArgTensor(info, 2)));
+  return W(info, at::where(condition, ArgScalar(info, 1), ArgScalar(info, 2)));
 }
 
 AIGC_OP(maskedFill) {

@@ -57,16 +57,20 @@ AIGC_OP(adaptiveAvgPool2d) {
   return W(info, at::adaptive_avg_pool2d(ArgTensor(info, 0), ArgInts(info, 1)));
 }
 
-// interpolate(input, size, mode, alignCorners): 'nearest' or 'bilinear' on [N, C, H, W].
+// interpolate(input, size, mode, alignCorners, scaleFactor | null): 'nearest' or 'bilinear' on
+// [N, C, H, W]. With a scale factor, source coordinates are output coordinates / factor.
 AIGC_OP(interpolate) {
   const at::Tensor& input = ArgTensor(info, 0);
   const std::vector<int64_t> size = ArgInts(info, 1);
   const std::string mode = ArgString(info, 2);
+  const c10::optional<double> scale = ArgOptDouble(info, 4);
   if (input.dim() != 4 || size.size() != 2) {
     Fail(kValueError, "interpolate needs a 4-D input [N, C, H, W] and a size [H, W]");
   }
-  if (mode == "nearest") return W(info, at::upsample_nearest2d(input, size));
-  if (mode == "bilinear") return W(info, at::upsample_bilinear2d(input, size, ArgBool(info, 3)));
+  if (mode == "nearest") return W(info, at::upsample_nearest2d(input, size, scale, scale));
+  if (mode == "bilinear") {
+    return W(info, at::upsample_bilinear2d(input, size, ArgBool(info, 3), scale, scale));
+  }
   Fail(kValueError, "unknown interpolation mode '" + mode + "'; expected 'nearest' or 'bilinear'");
 }
 

@@ -156,22 +156,29 @@ AIGC_OP(optimizerGetState) {
   return result;
 }
 
-at::Tensor Buffer(const Napi::Object& buffers, const char* name) {
+// A copy of a saved state buffer, converted to the parameter's dtype and device as PyTorch's
+// load_state_dict does, so float64 state resumes a float32 model.
+at::Tensor Buffer(const Napi::Object& buffers, const char* name, const at::Tensor& param) {
   Napi::Value value = buffers.Get(name);
   if (value.IsUndefined() || value.IsNull()) return at::Tensor();
   if (!IsTensor(value) || HandleOf(value)->released) {
     Fail(kTypeError, std::string("optimizer state buffer ") + name + " must be a live tensor");
   }
-  return HandleOf(value)->tensor.clone();
+  const at::Tensor& saved = HandleOf(value)->tensor;
+  if (saved.sizes() != param.sizes()) {
+    Fail(kValueError, std::string("optimizer state buffer ") + name + " does not match the shape of its parameter");
+  }
+  return saved.to(param.device(), param.scalar_type(), false, true);
 }
 
 template <typename State>
-std::unique_ptr<State> ImportAdamState(const Napi::Object& entry, const Napi::Object& buffers) {
+std::unique_ptr<State> ImportAdamState(const Napi::Object& entry, const Napi::Object& buffers,
+                                       const at::Tensor& param) {
   auto state = std::make_unique<State>();
   state->step(static_cast<int64_t>(entry.Get("step").As<Napi::Number>().Int64Value()));
-  state->exp_avg(Buffer(buffers, "exp_avg"));
-  state->exp_avg_sq(Buffer(buffers, "exp_avg_sq"));
-  state->max_exp_avg_sq(Buffer(buffers, "max_exp_avg_sq"));
+  state->exp_avg(Buffer(buffers, "exp_avg", param));
+  state->exp_avg_sq(Buffer(buffers, "exp_avg_sq", param));
+  state->max_exp_avg_sq(Buffer(buffers, "max_exp_avg_sq", param));
   return state;
 }
 
@@ -197,12 +204,12 @@ AIGC_OP(optimizerSetState) {
     Napi::Object buffers = entry.Get("buffers").As<Napi::Object>();
     if (handle->kind == "sgd") {
       auto state = std::make_unique<torch::optim::SGDParamState>();
-      state->momentum_buffer(Buffer(buffers, "momentum_buffer"));
+      state->momentum_buffer(Buffer(buffers, "momentum_buffer", params[i]));
       states[key] = std::move(state);
     } else if (handle->kind == "adam") {
-      states[key] = ImportAdamState<torch::optim::AdamParamState>(entry, buffers);
+      states[key] = ImportAdamState<torch::optim::AdamParamState>(entry, buffers, params[i]);
     } else {
-      states[key] = ImportAdamState<torch::optim::AdamWParamState>(entry, buffers);
+      states[key] = ImportAdamState<torch::optim::AdamWParamState>(entry, buffers, params[i]);
     }
   }
   return info.Env().Undefined();

@@ -1,6 +1,7 @@
 /** Tensor factories, named and defaulted as PyTorch's: float32 on the CPU unless told. */
 import {
   type AnyTypedArray,
+  assertDtype,
   type Device,
   type DType,
   dtypeOfTypedArray,
@@ -29,6 +30,7 @@ type Nested = number | boolean | Nested[];
  * integer literal from a float one; booleans become bool. The data is copied.
  */
 export function tensor(data: Nested | AnyTypedArray, options: FromDataOptions = {}): Tensor {
+  if (options.dtype !== undefined) assertDtype(options.dtype);
   if (ArrayBuffer.isView(data)) return fromTypedArray(data as AnyTypedArray, options);
   const shape = inferShape(data);
   const flat: (number | boolean)[] = [];
@@ -68,8 +70,30 @@ function checkRagged(data: Nested, shape: number[], depth: number): void {
   for (const item of data) checkRagged(item, shape, depth + 1);
 }
 
+const INTEGER_RANGES: Partial<Record<DType, [number, number]>> = {
+  int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  int32: [-(2 ** 31), 2 ** 31 - 1],
+  int16: [-(2 ** 15), 2 ** 15 - 1],
+  int8: [-128, 127],
+  uint8: [0, 255],
+};
+
+/** Rejects numbers that an integer dtype would silently wrap or truncate, as PyTorch does. */
+function checkIntegers(numbers: number[], dtype: DType): void {
+  const range = INTEGER_RANGES[dtype];
+  if (range === undefined) return;
+  const bad = numbers.find((v) => !Number.isInteger(v) || v < range[0] || v > range[1]);
+  if (bad !== undefined) {
+    throw new RangeError(
+      `tensor(): ${bad} does not fit dtype ${dtype} (integers from ${range[0]} to ${range[1]}); ` +
+        'choose a wider dtype or round the data first',
+    );
+  }
+}
+
 function toTypedArray(flat: (number | boolean)[], dtype: DType): AnyTypedArray {
   const numbers = flat.map(Number);
+  checkIntegers(numbers, dtype);
   switch (dtype) {
     case 'float32':
       return Float32Array.from(numbers);

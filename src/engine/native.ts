@@ -199,7 +199,7 @@ export interface NativeAddon {
   maxPool2d(x: H, kernel: N[], stride: N[], padding: N[], dilation: N[], ceilMode: B): H;
   avgPool2d(x: H, kernel: N[], stride: N[], padding: N[], ceilMode: B, countPad: B): H;
   adaptiveAvgPool2d(x: H, size: N[]): H;
-  interpolate(x: H, size: N[], mode: string, alignCorners: B): H;
+  interpolate(x: H, size: N[], mode: string, alignCorners: B, scaleFactor: Opt<N>): H;
   batchNorm(
     x: H,
     weight: Opt<H>,

@@ -3,7 +3,6 @@
  * camelCase. Every op returns a new Tensor owned by the innermost scope (see scope.ts);
  * in-place methods (with a trailing underscore) return `this`.
  */
-import { DisposedTensorError } from './errors.js';
 import {
   type AnyTypedArray,
   type Device,
@@ -56,7 +55,8 @@ export interface VarianceOptions {
 }
 
 export class Tensor implements Disposable {
-  #handle: Handle | null;
+  readonly #handle: Handle;
+  #disposed = false;
   #shape: number[] | null = null;
 
   /** Wraps a native handle; use the creation functions (tensor, zeros, randn...) instead. */
@@ -65,25 +65,23 @@ export class Tensor implements Disposable {
     track(this);
   }
 
-  /** The native handle; throws DisposedTensorError after dispose(). */
+  /**
+   * The native handle. After dispose() it stays valid as a handle, and every op that receives
+   * it raises DisposedTensorError naming the op.
+   */
   get handle(): Handle {
-    if (this.#handle === null) {
-      throw new DisposedTensorError(
-        'this tensor was disposed; keep it out of the scope that created it, or call keep() on it',
-      );
-    }
     return this.#handle;
   }
 
   get isDisposed(): boolean {
-    return this.#handle === null;
+    return this.#disposed;
   }
 
   /** Drops this handle's reference to the storage; later use throws. Idempotent. */
   dispose(): void {
-    if (this.#handle === null) return;
+    if (this.#disposed) return;
     native.dispose(this.#handle);
-    this.#handle = null;
+    this.#disposed = true;
   }
 
   [Symbol.dispose](): void {
@@ -143,7 +141,9 @@ export class Tensor implements Disposable {
     if (dtype === 'bool') values = values.map((v) => v !== 0);
     if (dtype === 'int64') values = values.map((v) => Number(v));
     if (dtype === 'float16' || dtype === 'bfloat16') {
-      values = Array.from(this.to('float32').toTypedArray() as Float32Array);
+      const float = this.to('float32');
+      values = Array.from(float.toTypedArray() as Float32Array);
+      float.dispose();
     }
     return nest(values, shape);
   }

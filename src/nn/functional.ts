@@ -135,13 +135,17 @@ export interface InterpolateOptions {
 /** Resizes [N, C, H, W] images. */
 export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
   const { mode = 'nearest', alignCorners = false } = options;
-  let size: number[];
-  if (options.size !== undefined) size = pair(options.size);
-  else if (options.scaleFactor !== undefined) {
-    const factor = options.scaleFactor;
-    size = [input.size(-2), input.size(-1)].map((s) => Math.floor(s * factor));
-  } else throw new TypeError('interpolate: give `size` or `scaleFactor`');
-  return wrap(native.interpolate(input.handle, size, mode, alignCorners));
+  if (options.size !== undefined) {
+    return wrap(native.interpolate(input.handle, pair(options.size), mode, alignCorners, null));
+  }
+  const factor = options.scaleFactor;
+  if (factor === undefined || !(factor > 0)) {
+    throw new TypeError('interpolate: give `size`, or a positive `scaleFactor`');
+  }
+  // As PyTorch does, the op gets the factor too and maps coordinates by 1 / factor, which
+  // differs from deriving it from the rounded output size when the factor is fractional.
+  const size = [input.size(-2), input.size(-1)].map((s) => Math.floor(s * factor));
+  return wrap(native.interpolate(input.handle, size, mode, alignCorners, factor));
 }
 
 export interface BatchNormOptions {

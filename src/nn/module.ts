@@ -118,11 +118,28 @@ export abstract class Module {
   }
 
   /**
-   * Every parameter and buffer by its dotted name, in registration order. The tensors are the
-   * live ones: clone them to keep a snapshot that later training does not change.
+   * Every parameter and buffer by its dotted name, in PyTorch's order: each module's own
+   * parameters, then its own buffers, then its children. A tied tensor appears once, under
+   * its first name. The tensors are the live ones: clone them to keep a snapshot.
    */
   stateDict(): Map<string, Tensor> {
-    return new Map([...this.namedParameters(), ...this.namedBuffers()]);
+    const state = new Map<string, Tensor>();
+    const seen = new Set<Tensor>();
+    for (const [name, tensor] of this.#allStateEntries()) {
+      if (seen.has(tensor)) continue;
+      seen.add(tensor);
+      state.set(name, tensor);
+    }
+    return state;
+  }
+
+  /** Every registered parameter and buffer name, tied duplicates included. */
+  *#allStateEntries(): Generator<[string, Tensor]> {
+    for (const [prefix, module] of this.namedModules()) {
+      for (const [name, tensor] of [...module.#parameters, ...module.#buffers]) {
+        yield [prefix ? `${prefix}.${name}` : name, tensor];
+      }
+    }
   }
 
   /**
@@ -132,8 +149,10 @@ export abstract class Module {
   loadStateDict(state: Map<string, Tensor>, options: { strict?: boolean } = {}): void {
     const strict = options.strict ?? true;
     const own = this.stateDict();
+    // PyTorch saves a tied tensor under each of its names; those extra names are not unexpected.
+    const aliases = new Map(this.#allStateEntries());
     const missing = [...own.keys()].filter((key) => !state.has(key));
-    const unexpected = [...state.keys()].filter((key) => !own.has(key));
+    const unexpected = [...state.keys()].filter((key) => !aliases.has(key));
     if (strict && (missing.length > 0 || unexpected.length > 0)) {
       throw new StateDictError(
         `state dict does not match ${this.constructor.name}: ` +
