@@ -33,10 +33,13 @@ function run(args) {
   }
 }
 
-
-const describe = spawnSync(process.execPath, [join(root, 'scripts/find-libtorch.mjs'), 'describe'], {
-  encoding: 'utf8',
-});
+const describe = spawnSync(
+  process.execPath,
+  [join(root, 'scripts/find-libtorch.mjs'), 'describe'],
+  {
+    encoding: 'utf8',
+  },
+);
 if (describe.status !== 0) {
   process.stderr.write(describe.stderr);
   process.exit(1);

@@ -44,7 +44,7 @@ function check(found) {
   if (missing.length > 0) {
     console.error(
       `aigc: libtorch not found via ${found.source}: missing ${missing.join(', ')}.\n` +
-        'Install Debian\'s libtorch-dev (apt-get install libtorch-dev), or set LIBTORCH to the ' +
+        "Install Debian's libtorch-dev (apt-get install libtorch-dev), or set LIBTORCH to the " +
         'folder of an unpacked libtorch archive (it contains include/ and lib/).',
     );
     process.exit(1);
