@@ -1,6 +1,6 @@
 // Module entry: per-environment state, error classes, memory counters, threads and config.
-#include <ATen/Parallel.h>
 #include <ATen/Context.h>
+#include <ATen/Parallel.h>
 #include <dlfcn.h>
 #include <torch/version.h>
 
@@ -66,8 +66,8 @@ AIGC_OP(config) {
   result.Set("threads", Napi::Number::New(env, at::get_num_threads()));
   result.Set("interopThreads", Napi::Number::New(env, at::get_num_interop_threads()));
   result.Set("parallelInfo", Napi::String::New(env, at::get_parallel_info()));
-  result.Set("openblas", Napi::Boolean::New(
-                             env, dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr));
+  result.Set("openblas",
+             Napi::Boolean::New(env, dlsym(RTLD_DEFAULT, "openblas_set_num_threads") != nullptr));
   return result;
 }
 

@@ -8,9 +8,7 @@
 namespace aigc {
 namespace {
 
-AIGC_OP(requiresGrad) {
-  return Napi::Boolean::New(info.Env(), ArgTensor(info, 0).requires_grad());
-}
+AIGC_OP(requiresGrad) { return Napi::Boolean::New(info.Env(), ArgTensor(info, 0).requires_grad()); }
 
 // setRequiresGrad(tensor, flag) changes the flag of the tensor itself, as requires_grad_() does.
 AIGC_OP(setRequiresGrad) {
@@ -29,8 +27,7 @@ AIGC_OP(retainGrad) {
 // backward(tensor, gradient | null, retainGraph, createGraph)
 AIGC_OP(backward) {
   const at::Tensor& tensor = ArgTensor(info, 0);
-  tensor.backward(ArgOptTensor(info, 1).value_or(at::Tensor()), ArgBool(info, 2),
-                  ArgBool(info, 3));
+  tensor.backward(ArgOptTensor(info, 1).value_or(at::Tensor()), ArgBool(info, 2), ArgBool(info, 3));
   return info.Env().Undefined();
 }
 

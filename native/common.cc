@@ -12,9 +12,9 @@ const napi_type_tag kTensorTag = {0x6169676374656e73ULL, 0x6f7268616e646c65ULL};
 const napi_type_tag kGeneratorTag = {0x6169676367656e65ULL, 0x7261746f72686e64ULL};
 
 const std::pair<const char*, at::ScalarType> kDtypes[] = {
-    {"float32", at::kFloat}, {"float64", at::kDouble}, {"float16", at::kHalf},
-    {"bfloat16", at::kBFloat16}, {"int64", at::kLong},  {"int32", at::kInt},
-    {"int16", at::kShort},   {"int8", at::kChar},     {"uint8", at::kByte},
+    {"float32", at::kFloat},     {"float64", at::kDouble}, {"float16", at::kHalf},
+    {"bfloat16", at::kBFloat16}, {"int64", at::kLong},     {"int32", at::kInt},
+    {"int16", at::kShort},       {"int8", at::kChar},      {"uint8", at::kByte},
     {"bool", at::kBool},
 };
 
@@ -161,8 +161,9 @@ const at::Tensor& ArgTensor(const Napi::CallbackInfo& info, size_t i) {
   if (!IsTensor(value)) Fail(kTypeError, ArgPosition(i) + " must be a tensor");
   TensorHandle* handle = HandleOf(value);
   if (handle->released) {
-    Fail(kDisposedError, ArgPosition(i) + " is a tensor that was disposed; keep it out of the "
-                                         "scope or call keep() on it to use it later");
+    Fail(kDisposedError, ArgPosition(i) +
+                             " is a tensor that was disposed; keep it out of the "
+                             "scope or call keep() on it to use it later");
   }
   return handle->tensor;
 }

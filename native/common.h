@@ -5,12 +5,12 @@
 // libtorch's message without the C++ backtrace.
 #pragma once
 
-#include <ATen/core/Tensor.h>
 #include <ATen/core/Generator.h>
+#include <ATen/core/Tensor.h>
 #include <c10/util/Exception.h>
+#include <c10/util/Optional.h>
 #include <napi.h>
 
-#include <c10/util/Optional.h>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -107,7 +107,7 @@ void InitRandom(Napi::Env env, Napi::Object exports);
 
 }  // namespace aigc
 
-#define AIGC_OP(name)                                            \
+#define AIGC_OP(name)                                             \
   static Napi::Value name##_body(const Napi::CallbackInfo& info); \
   static Napi::Value name(const Napi::CallbackInfo& info) {       \
     return ::aigc::Guard(info, #name, name##_body);               \

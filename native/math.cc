@@ -33,11 +33,11 @@ Napi::Value Pair(const Napi::CallbackInfo& info, const std::tuple<at::Tensor, at
   return WrapList(info.Env(), {std::get<0>(pair), std::get<1>(pair)});
 }
 
-#define AIGC_BINARY(name, expr)                          \
-  AIGC_OP(name) {                                        \
-    const at::Tensor& a = ArgTensor(info, 0);            \
-    const at::Tensor b = ArgOperand(info, 1, a);         \
-    return W(info, expr);                                \
+#define AIGC_BINARY(name, expr)                  \
+  AIGC_OP(name) {                                \
+    const at::Tensor& a = ArgTensor(info, 0);    \
+    const at::Tensor b = ArgOperand(info, 1, a); \
+    return W(info, expr);                        \
   }
 
 AIGC_OP(add) {
@@ -110,7 +110,8 @@ AIGC_OP(where) {
   const at::Tensor& condition = ArgTensor(info, 0);
   const bool a_tensor = IsTensor(info[1]);
   const bool b_tensor = IsTensor(info[2]);
-  if (a_tensor && b_tensor) return W(info, at::where(condition, ArgTensor(info, 1), ArgTensor(info, 2)));
+  if (a_tensor && b_tensor)
+    return W(info, at::where(condition, ArgTensor(info, 1), ArgTensor(info, 2)));
   if (a_tensor) return W(info, at::where(condition, ArgTensor(info, 1), ArgScalar(info, 2)));
   if (b_tensor) return W(info, at::where(condition, ArgScalar(info, 1), ArgTensor(info, 2)));
   return W(info, at::where(condition, ArgScalar(info, 1), ArgScalar(info, 2)));
@@ -210,8 +211,8 @@ AIGC_OP(einsum) { return W(info, at::einsum(ArgString(info, 0), ArgTensors(info,
 
 // topk(tensor, k, dim, largest, sorted) -> [values, indices]
 AIGC_OP(topk) {
-  return Pair(info, at::topk(ArgTensor(info, 0), ArgInt(info, 1), ArgInt(info, 2),
-                             ArgBool(info, 3), ArgBool(info, 4)));
+  return Pair(info, at::topk(ArgTensor(info, 0), ArgInt(info, 1), ArgInt(info, 2), ArgBool(info, 3),
+                             ArgBool(info, 4)));
 }
 
 // sort(tensor, dim, descending) -> [values, indices]; the sort is stable.

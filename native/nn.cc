@@ -30,15 +30,14 @@ AIGC_OP(linear) {
 // conv2d(input, weight, bias | null, stride, padding, dilation, groups)
 AIGC_OP(conv2d) {
   return W(info, at::conv2d(ArgTensor(info, 0), ArgTensor(info, 1), ArgOptTensor(info, 2),
-                            ArgInts(info, 3), ArgInts(info, 4), ArgInts(info, 5),
-                            ArgInt(info, 6)));
+                            ArgInts(info, 3), ArgInts(info, 4), ArgInts(info, 5), ArgInt(info, 6)));
 }
 
 // convTranspose2d(input, weight, bias | null, stride, padding, outputPadding, groups, dilation)
 AIGC_OP(convTranspose2d) {
-  return W(info, at::conv_transpose2d(ArgTensor(info, 0), ArgTensor(info, 1),
-                                      ArgOptTensor(info, 2), ArgInts(info, 3), ArgInts(info, 4),
-                                      ArgInts(info, 5), ArgInt(info, 6), ArgInts(info, 7)));
+  return W(info, at::conv_transpose2d(ArgTensor(info, 0), ArgTensor(info, 1), ArgOptTensor(info, 2),
+                                      ArgInts(info, 3), ArgInts(info, 4), ArgInts(info, 5),
+                                      ArgInt(info, 6), ArgInts(info, 7)));
 }
 
 // maxPool2d(input, kernelSize, stride, padding, dilation, ceilMode)
@@ -132,9 +131,9 @@ AIGC_OP(logSoftmax) {
 
 // binaryCrossEntropyWithLogits(logits, target, weight | null, posWeight | null, reduction)
 AIGC_OP(binaryCrossEntropyWithLogits) {
-  return W(info, at::binary_cross_entropy_with_logits(
-                     ArgTensor(info, 0), ArgTensor(info, 1), ArgOptTensor(info, 2),
-                     ArgOptTensor(info, 3), ArgReduction(info, 4)));
+  return W(info, at::binary_cross_entropy_with_logits(ArgTensor(info, 0), ArgTensor(info, 1),
+                                                      ArgOptTensor(info, 2), ArgOptTensor(info, 3),
+                                                      ArgReduction(info, 4)));
 }
 
 // binaryCrossEntropy(probabilities, target, weight | null, reduction)
@@ -146,9 +145,9 @@ AIGC_OP(binaryCrossEntropy) {
 // crossEntropy(logits, target, weight | null, reduction, ignoreIndex, labelSmoothing):
 // target holds class indices (int64) or class probabilities (float, same shape as logits).
 AIGC_OP(crossEntropy) {
-  return W(info, at::cross_entropy_loss(ArgTensor(info, 0), ArgTensor(info, 1),
-                                        ArgOptTensor(info, 2), ArgReduction(info, 3),
-                                        ArgInt(info, 4), ArgDouble(info, 5)));
+  return W(info,
+           at::cross_entropy_loss(ArgTensor(info, 0), ArgTensor(info, 1), ArgOptTensor(info, 2),
+                                  ArgReduction(info, 3), ArgInt(info, 4), ArgDouble(info, 5)));
 }
 
 // nllLoss(logProbabilities, target, weight | null, reduction, ignoreIndex)

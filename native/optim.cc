@@ -26,7 +26,8 @@ OptimizerHandle* ArgOptimizer(const Napi::CallbackInfo& info, size_t i) {
 double Option(const Napi::Object& options, const char* key, double fallback) {
   Napi::Value value = options.Get(key);
   if (value.IsUndefined() || value.IsNull()) return fallback;
-  if (!value.IsNumber()) Fail(kTypeError, std::string("optimizer option ") + key + " must be a number");
+  if (!value.IsNumber())
+    Fail(kTypeError, std::string("optimizer option ") + key + " must be a number");
   return value.As<Napi::Number>().DoubleValue();
 }
 
@@ -64,7 +65,8 @@ std::unique_ptr<torch::optim::Optimizer> Create(const std::string& kind,
 AIGC_OP(createOptimizer) {
   const std::string kind = ArgString(info, 0);
   if (!info[2].IsObject()) Fail(kTypeError, "argument 3 must be an options object");
-  auto* handle = new OptimizerHandle{kind, Create(kind, ArgTensors(info, 1), info[2].As<Napi::Object>())};
+  auto* handle =
+      new OptimizerHandle{kind, Create(kind, ArgTensors(info, 1), info[2].As<Napi::Object>())};
   auto external = Napi::External<OptimizerHandle>::New(
       info.Env(), handle, [](Napi::Env, OptimizerHandle* h) { delete h; });
   external.TypeTag(&kOptimizerTag);
@@ -166,7 +168,8 @@ at::Tensor Buffer(const Napi::Object& buffers, const char* name, const at::Tenso
   }
   const at::Tensor& saved = HandleOf(value)->tensor;
   if (saved.sizes() != param.sizes()) {
-    Fail(kValueError, std::string("optimizer state buffer ") + name + " does not match the shape of its parameter");
+    Fail(kValueError, std::string("optimizer state buffer ") + name +
+                          " does not match the shape of its parameter");
   }
   return saved.to(param.device(), param.scalar_type(), false, true);
 }

@@ -53,8 +53,8 @@ AIGC_OP(createGenerator) {
     return WrapGenerator(info.Env(), generator);
   }
 #endif
-  Fail(kValueError, "generators on device '" + device.str() +
-                        "' need a libtorch built with that device");
+  Fail(kValueError,
+       "generators on device '" + device.str() + "' need a libtorch built with that device");
 }
 
 // getRngState(generator | null, device) -> uint8 tensor with the full generator state.

@@ -16,9 +16,7 @@ AIGC_OP(permute) { return W(info, ArgTensor(info, 0).permute(ArgInts(info, 1)));
 AIGC_OP(transpose) {
   return W(info, ArgTensor(info, 0).transpose(ArgInt(info, 1), ArgInt(info, 2)));
 }
-AIGC_OP(flatten) {
-  return W(info, ArgTensor(info, 0).flatten(ArgInt(info, 1), ArgInt(info, 2)));
-}
+AIGC_OP(flatten) { return W(info, ArgTensor(info, 0).flatten(ArgInt(info, 1), ArgInt(info, 2))); }
 
 // squeeze(tensor, dim | null): without a dim, removes every size-1 dimension.
 AIGC_OP(squeeze) {
@@ -35,7 +33,8 @@ AIGC_OP(stack) { return W(info, at::stack(ArgTensors(info, 0), ArgInt(info, 1)))
 AIGC_OP(split) {
   const at::Tensor& tensor = ArgTensor(info, 0);
   const int64_t dim = ArgInt(info, 2);
-  if (info[1].IsArray()) return WrapList(info.Env(), tensor.split_with_sizes(ArgInts(info, 1), dim));
+  if (info[1].IsArray())
+    return WrapList(info.Env(), tensor.split_with_sizes(ArgInts(info, 1), dim));
   return WrapList(info.Env(), tensor.split(ArgInt(info, 1), dim));
 }
 
@@ -61,9 +60,7 @@ AIGC_OP(indexSelect) {
   return W(info, ArgTensor(info, 0).index_select(ArgInt(info, 1), ArgTensor(info, 2)));
 }
 
-AIGC_OP(gather) {
-  return W(info, ArgTensor(info, 0).gather(ArgInt(info, 1), ArgTensor(info, 2)));
-}
+AIGC_OP(gather) { return W(info, ArgTensor(info, 0).gather(ArgInt(info, 1), ArgTensor(info, 2))); }
 
 // scatter(tensor, dim, index, source tensor | value)
 AIGC_OP(scatter) {
@@ -117,8 +114,7 @@ AIGC_OP(pad) {
   if (mode == "constant") return W(info, at::constant_pad_nd(tensor, pads, ArgDouble(info, 3)));
   if (mode == "reflect" && pads.size() == 4) return W(info, at::reflection_pad2d(tensor, pads));
   if (mode == "replicate" && pads.size() == 4) return W(info, at::replication_pad2d(tensor, pads));
-  Fail(kValueError, "pad mode '" + mode +
-                        "' is not supported with " + std::to_string(pads.size()) +
+  Fail(kValueError, "pad mode '" + mode + "' is not supported with " + std::to_string(pads.size()) +
                         " pads; use 'constant' with any pads, or 'reflect' or 'replicate' with 4");
 }
 

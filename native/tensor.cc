@@ -12,17 +12,26 @@ namespace {
 // as raw bits in a Uint16Array, and int64 in a BigInt64Array.
 bool TypedArrayFits(napi_typedarray_type kind, at::ScalarType dtype) {
   switch (dtype) {
-    case at::kFloat: return kind == napi_float32_array;
-    case at::kDouble: return kind == napi_float64_array;
+    case at::kFloat:
+      return kind == napi_float32_array;
+    case at::kDouble:
+      return kind == napi_float64_array;
     case at::kHalf:
-    case at::kBFloat16: return kind == napi_uint16_array;
-    case at::kLong: return kind == napi_bigint64_array;
-    case at::kInt: return kind == napi_int32_array;
-    case at::kShort: return kind == napi_int16_array;
-    case at::kChar: return kind == napi_int8_array;
+    case at::kBFloat16:
+      return kind == napi_uint16_array;
+    case at::kLong:
+      return kind == napi_bigint64_array;
+    case at::kInt:
+      return kind == napi_int32_array;
+    case at::kShort:
+      return kind == napi_int16_array;
+    case at::kChar:
+      return kind == napi_int8_array;
     case at::kByte:
-    case at::kBool: return kind == napi_uint8_array || kind == napi_uint8_clamped_array;
-    default: return false;
+    case at::kBool:
+      return kind == napi_uint8_array || kind == napi_uint8_clamped_array;
+    default:
+      return false;
   }
 }
 
@@ -66,8 +75,8 @@ AIGC_OP(toData) {
 AIGC_OP(item) {
   const at::Tensor& tensor = ArgTensor(info, 0);
   if (tensor.numel() != 1) {
-    Fail(kValueError, "item() needs a tensor with one element, got " +
-                          std::to_string(tensor.numel()));
+    Fail(kValueError,
+         "item() needs a tensor with one element, got " + std::to_string(tensor.numel()));
   }
   if (tensor.scalar_type() == at::kBool) {
     return Napi::Boolean::New(info.Env(), tensor.item<bool>());
@@ -84,19 +93,19 @@ AIGC_OP(shape) {
   return result;
 }
 
-AIGC_OP(dtype) { return Napi::String::New(info.Env(), DtypeName(ArgTensor(info, 0).scalar_type())); }
+AIGC_OP(dtype) {
+  return Napi::String::New(info.Env(), DtypeName(ArgTensor(info, 0).scalar_type()));
+}
 
 AIGC_OP(device) { return Napi::String::New(info.Env(), ArgTensor(info, 0).device().str()); }
 
-AIGC_OP(isContiguous) {
-  return Napi::Boolean::New(info.Env(), ArgTensor(info, 0).is_contiguous());
-}
+AIGC_OP(isContiguous) { return Napi::Boolean::New(info.Env(), ArgTensor(info, 0).is_contiguous()); }
 
 AIGC_OP(sharesStorage) {
   const at::Tensor& a = ArgTensor(info, 0);
   const at::Tensor& b = ArgTensor(info, 1);
-  return Napi::Boolean::New(info.Env(), a.has_storage() && b.has_storage() &&
-                                            a.storage().is_alias_of(b.storage()));
+  return Napi::Boolean::New(
+      info.Env(), a.has_storage() && b.has_storage() && a.storage().is_alias_of(b.storage()));
 }
 
 AIGC_OP(zeros) { return Wrap(info.Env(), at::zeros(ArgInts(info, 0), ArgOptions(info, 1, 2))); }

@@ -14,7 +14,7 @@ fail() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # libopenblas0-pthread replaces the reference BLAS that libtorch would otherwise load through
 # libblas.so.3, which makes convolutions about ten times slower.
-packages=(g++ make python3 libopenblas0-pthread dataset-fashion-mnist fortunes-zh fortunes
+packages=(g++ make python3 clang-format libopenblas0-pthread dataset-fashion-mnist fortunes-zh fortunes
   python3-torch)
 if [[ -z "${LIBTORCH:-}" ]]; then packages+=(libtorch-dev); fi
 
