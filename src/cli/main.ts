@@ -10,8 +10,9 @@ const HELP = `aigc: train and sample generative models on your own data, on libt
 Usage: aigc COMMAND [options]
 
 Commands:
-  train MODEL   train a model (dcgan) and write a run folder
-  generate      draw samples from a checkpoint
+  train MODEL   train a model (dcgan, gpt, lstm, classifier) and write a run folder
+  generate      draw images or text from a checkpoint
+  eval          measure a checkpoint: FID, KID and more for images, perplexity for text
   demo          train DCGAN on Fashion-MNIST for a few minutes and write a sample grid
   info          print the linked libtorch, threads and devices
 
@@ -32,6 +33,10 @@ async function main(argv: string[]): Promise<number> {
       return trainCommand(rest);
     case 'generate':
       return generateCommand(rest);
+    case 'eval': {
+      const { evalCommand } = await import('./commands/eval.js');
+      return evalCommand(rest);
+    }
     case 'demo': {
       const { demoCommand } = await import('./commands/demo.js');
       return demoCommand(rest);

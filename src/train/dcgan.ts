@@ -53,6 +53,8 @@ export interface DcganTrainOptions {
   epochs: number;
   /** Stop after this many optimizer steps, if that comes before the last epoch. */
   steps?: number;
+  /** Stop once training has taken this many minutes in all, counting resumed sessions. */
+  timeLimitMinutes?: number;
   /** Default 256. */
   batchSize: number;
   /** Adam learning rate of both networks. Default 1e-4. */
@@ -376,7 +378,9 @@ export class DcganTrainer {
     let intervalSeconds = 0;
     let lastCheckpoint = '';
     let lastSample: string | null = null;
-    const reachedSteps = () => maxSteps !== undefined && progress.step >= maxSteps;
+    const limitSeconds = (this.options.timeLimitMinutes ?? Infinity) * 60;
+    const reachedSteps = () =>
+      (maxSteps !== undefined && progress.step >= maxSteps) || seconds >= limitSeconds;
     const save = async (extra: Record<string, unknown> = {}) => {
       lastCheckpoint = await this.#checkpoint(run, progress, seconds, extra);
     };

@@ -132,14 +132,14 @@ test('train rejects bad options', () => {
 test('generate rejects bad requests', async () => {
   const tmp = makeTempDir();
   try {
-    const foreign = join(tmp.dir, 'gpt.safetensors');
+    const foreign = join(tmp.dir, 'vae.safetensors');
     await saveTensors(
       foreign,
-      { 'model.gpt.wte.weight': tensor([[1, 2]]) },
+      { 'model.vae.fc.weight': tensor([[1, 2]]) },
       {
         aigc: JSON.stringify({
           format: 1,
-          kind: 'gpt',
+          kind: 'vae',
           config: {},
           training: {},
           progress: {},
@@ -149,7 +149,7 @@ test('generate rejects bad requests', async () => {
     );
     let result = runCli(['generate', '--checkpoint', foreign, '--out', join(tmp.dir, 'x.png')]);
     assert.notEqual(result.status, 0);
-    assert.match(result.stderr, /contains a gpt model/);
+    assert.match(result.stderr, /contains a vae model; generate supports dcgan, gpt and lstm/);
     result = runCli(['generate', '--checkpoint', join(tmp.dir, 'nowhere')]);
     assert.match(result.stderr, /checkpoint not found: .*nowhere/);
     result = runCli(['generate', '--checkpoint', foreign, '--count', '0']);

@@ -9,18 +9,24 @@ import { RunFolder } from '../../train/run-folder.js';
 import { DEFAULT_DCGAN_TRAIN_OPTIONS, trainDcgan } from '../../train/dcgan.js';
 import { loadDcganGenerator, sampleDcgan } from '../../sample/dcgan.js';
 import { writeImageGrid } from '../../sample/image-output.js';
-import { formatOptions, intOption, type OptionSpecs, parseOptions, stringOption } from '../args.js';
+import {
+  floatOption,
+  formatOptions,
+  type OptionSpecs,
+  parseOptions,
+  stringOption,
+} from '../args.js';
 
 const DEMO_OPTIONS: OptionSpecs = {
-  steps: { type: 'string', value: 'N', help: 'optimizer steps to train (default 1500)' },
+  minutes: { type: 'string', value: 'MIN', help: 'minutes of training (default 10)' },
   out: { type: 'string', value: 'DIR', help: 'run folder (default runs/demo-fashion-dcgan)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
 
 export const DEMO_HELP = `Usage: aigc demo [options]
 
-Trains a DCGAN on Fashion-MNIST (batch 64, Adam lr 2e-4) and writes 64 generated images to
-RUN/demo-samples.png. When the run folder contains a checkpoint, the demo resumes from it up to
+Trains the tutorial's DCGAN on Fashion-MNIST for a fixed time (batch 64, Adam lr 2e-4 and
+beta1 0.5) and writes 64 generated images to RUN/demo-samples.png. When the run folder contains a checkpoint, the demo resumes from it up to
 the step count, so an interrupted demo continues where it stopped.
 
 Options:
@@ -33,7 +39,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const out = resolve(stringOption(values, 'out') ?? 'runs/demo-fashion-dcgan');
-  const steps = intOption(values, 'steps', 1500);
+  const minutes = floatOption(values, 'minutes', 10);
   const logger = new ConsoleLogger();
   const result = await trainDcgan(
     {
@@ -41,9 +47,10 @@ export async function demoCommand(argv: string[]): Promise<number> {
       data: 'fashion-mnist',
       out,
       epochs: 50,
-      steps,
+      timeLimitMinutes: minutes,
       batchSize: 64,
       lr: 2e-4,
+      beta1: 0.5,
       logEvery: 100,
       resume: new RunFolder(out).latestCheckpoint() !== null,
     },

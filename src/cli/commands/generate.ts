@@ -3,9 +3,8 @@ import { resolve } from 'node:path';
 
 import { loadDcganGenerator, sampleDcgan } from '../../sample/dcgan.js';
 import { writeImageGrid, writeSeparateImages } from '../../sample/image-output.js';
-import { readCheckpoint } from '../../train/checkpoint.js';
-import { resolveCheckpoint } from '../../train/run-folder.js';
-import { tidy } from '../../engine/scope.js';
+import { checkpointKind, TEXT_KINDS } from '../checkpoint-arg.js';
+import { GENERATE_TEXT_HELP, generateTextCommand } from './text.js';
 import {
   deviceOption,
   formatOptions,
@@ -48,6 +47,14 @@ Example:
   aigc generate --checkpoint runs/fashion-dcgan --count 64 --seed 7 --out samples.png`;
 
 export async function generateCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(`${GENERATE_HELP}\n\nFor language models (gpt, lstm):\n\n${GENERATE_TEXT_HELP}`);
+    return 0;
+  }
+  const target = checkpointKind(argv);
+  if (target !== null && TEXT_KINDS.includes(target.kind)) {
+    return generateTextCommand(target.path, argv);
+  }
   const { values } = parseOptions(argv, GENERATE_OPTIONS);
   if (values.help) {
     console.log(GENERATE_HELP);
@@ -58,10 +65,12 @@ export async function generateCommand(argv: string[]): Promise<number> {
   const label = intOption(values, 'label', undefined, 0);
   const columns = intOption(values, 'columns', undefined);
   const device = deviceOption(values);
-  const path = resolveCheckpoint(requireOption(values, 'checkpoint', 'name a run folder or file'));
-  const kind = tidy(() => readCheckpoint(path).meta.kind);
+  requireOption(values, 'checkpoint', 'name a run folder or a checkpoint file');
+  const { path, kind } = target!;
   if (kind !== 'dcgan') {
-    throw new UsageError(`${path} contains a ${kind} model; generate supports dcgan checkpoints`);
+    throw new UsageError(
+      `${path} contains a ${kind} model; generate supports dcgan, gpt and lstm checkpoints`,
+    );
   }
   const generator = loadDcganGenerator(path, device);
   const images = sampleDcgan(generator, { count, seed, label, device });

@@ -1,5 +1,7 @@
 /** `aigc train MODEL`: one subcommand per model family. */
 import { ConsoleLogger } from '../../train/logger.js';
+import { trainTextCommand } from './text.js';
+import { trainClassifierCommand } from './train-classifier.js';
 import {
   DEFAULT_DCGAN_TRAIN_OPTIONS,
   type DcganTrainOptions,
@@ -30,6 +32,7 @@ const DCGAN_OPTIONS: OptionSpecs = {
   'batch-size': { type: 'string', value: 'N', help: `images per step (default ${d.batchSize})` },
   lr: { type: 'string', value: 'X', help: `Adam learning rate of both networks (default ${d.lr})` },
   beta1: { type: 'string', value: 'X', help: `Adam beta1 of both networks (default ${d.beta1})` },
+  'time-limit': { type: 'string', value: 'MIN', help: 'stop after MIN minutes of training in all' },
   'image-size': {
     type: 'string',
     value: 'PX',
@@ -56,7 +59,10 @@ const DCGAN_OPTIONS: OptionSpecs = {
 export const TRAIN_HELP = `Usage: aigc train MODEL [options]
 
 Models:
-  dcgan    the TensorFlow tutorial's DCGAN, for MNIST-format or folder images
+  dcgan        the TensorFlow tutorial's DCGAN, for MNIST-format or folder images
+  gpt          a small GPT language model, for text files or poems
+  lstm         an LSTM language model
+  classifier   the CNN whose features 'aigc eval' measures images with
 
 Run 'aigc train MODEL --help' for the options of a model.`;
 
@@ -75,6 +81,10 @@ ${formatOptions(DCGAN_OPTIONS)}
 Example:
   aigc train dcgan --data fashion-mnist --epochs 50 --batch-size 256 --out runs/fashion-dcgan --seed 1`;
 
+function floatOptionOrUndefined(values: Record<string, unknown>, name: string) {
+  return values[name] === undefined ? undefined : floatOption(values, name, 0);
+}
+
 export function parseDcganOptions(argv: string[]): DcganTrainOptions | null {
   const { values } = parseOptions(argv, DCGAN_OPTIONS);
   if (values.help) return null;
@@ -85,6 +95,7 @@ export function parseDcganOptions(argv: string[]): DcganTrainOptions | null {
     out: stringOption(values, 'out') ?? `runs/${data.replace(/[^\w.-]+/g, '-')}-dcgan`,
     epochs: intOption(values, 'epochs', d.epochs),
     steps: intOption(values, 'steps', undefined),
+    timeLimitMinutes: floatOptionOrUndefined(values, 'time-limit'),
     batchSize: intOption(values, 'batch-size', d.batchSize),
     lr: floatOption(values, 'lr', d.lr),
     beta1: floatOption(values, 'beta1', d.beta1, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
@@ -115,5 +126,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
     if (result.lastSample) console.log(`latest sample grid: ${result.lastSample}`);
     return result.interrupted ? 130 : 0;
   }
-  throw new UsageError(`unknown model '${model}'; available: dcgan. See 'aigc train --help'`);
+  if (model === 'gpt' || model === 'lstm') return trainTextCommand(model, rest);
+  if (model === 'classifier') return trainClassifierCommand(rest);
+  throw new UsageError(
+    `unknown model '${model}'; available: dcgan, gpt, lstm, classifier. See 'aigc train --help'`,
+  );
 }
