@@ -30,6 +30,8 @@ import {
   validateDcganConfig,
 } from '../models/dcgan.js';
 import { binaryCrossEntropyWithLogits as bce } from '../nn/functional.js';
+import { createImageEvaluator, type ImageEvaluator } from '../metrics/evaluator.js';
+import { dcganSampler } from '../metrics/samplers.js';
 import { Adam } from '../optim/optimizer.js';
 import { gridOf, writeRaster } from '../sample/image-output.js';
 import {
@@ -76,6 +78,8 @@ export interface DcganTrainOptions {
   keepCheckpoints: number;
   /** Steps between log lines. Default 50. */
   logEvery: number;
+  /** Epochs between FID and KID evaluations on 2,000 samples; 0 turns them off. Default 0. */
+  evalEvery: number;
 }
 
 export const DEFAULT_DCGAN_TRAIN_OPTIONS: Omit<DcganTrainOptions, 'data' | 'out'> = {
@@ -90,6 +94,7 @@ export const DEFAULT_DCGAN_TRAIN_OPTIONS: Omit<DcganTrainOptions, 'data' | 'out'
   checkpointEvery: 1,
   keepCheckpoints: 3,
   logEvery: 50,
+  evalEvery: 0,
 };
 
 /** Keras's Adam epsilon, kept so the optimisation matches the tutorial. */
@@ -149,15 +154,25 @@ export async function trainDcgan(
   await run.writeConfig({ kind: 'dcgan', model: config, training: options, data: data.source });
   logBanner(logger, options, config, data, nets, progress);
 
+  const evaluator =
+    options.evalEvery > 0
+      ? await createImageEvaluator(options.data, {
+          imageSize: config.imageSize,
+          channels: config.channels,
+          device: options.device,
+          logger,
+        })
+      : null;
   const dataset = toDeviceTensors(data, options.device);
   const fixed = fixedInputs(config, options);
-  const trainer = new DcganTrainer(nets, dataset, config, options);
+  const trainer = new DcganTrainer(nets, dataset, config, options, evaluator);
   try {
     const state = await trainer.run(run, logger, interrupt, progress, seconds, fixed);
     await writeProgressGif(run, logger);
     return { ...state, folder: run.dir };
   } finally {
     interrupt.release();
+    evaluator?.dispose();
     dataset.images.dispose();
     dataset.labels?.dispose();
     fixed.noise.dispose();
@@ -325,6 +340,7 @@ export class DcganTrainer {
     readonly dataset: { images: Tensor; labels: Tensor | null },
     readonly config: DcganConfig,
     readonly options: DcganTrainOptions,
+    readonly evaluator: ImageEvaluator | null = null,
   ) {
     this.#gParams = nets.generator.parameters();
     this.#dParams = nets.discriminator.parameters();
@@ -430,6 +446,9 @@ export class DcganTrainer {
       if (epochDone) {
         progress.epoch++;
         progress.batch = 0;
+        if (this.evaluator && progress.epoch % this.options.evalEvery === 0) {
+          this.#evaluate(run, logger, progress);
+        }
       }
       const finished = progress.epoch >= epochs || reachedSteps();
       if (finished || progress.epoch % this.options.checkpointEvery === 0) {
@@ -444,6 +463,36 @@ export class DcganTrainer {
         `checkpoint ${lastCheckpoint}`,
     );
     return { checkpoint: lastCheckpoint, progress, interrupted: false, lastSample };
+  }
+
+  /**
+   * Adds FID and KID of 2,000 samples to metrics.jsonl. The samples come from a generator of
+   * their own, so evaluating does not change the training's random stream.
+   */
+  #evaluate(run: RunFolder, logger: Logger, progress: Progress): void {
+    const { generator } = this.nets;
+    const started = performance.now();
+    generator.eval();
+    const sampler = dcganSampler(generator, {
+      seed: this.options.seed + 2,
+      device: this.options.device,
+    });
+    const result = this.evaluator!.evaluate((count) => sampler.sample(count));
+    generator.train();
+    const seconds = (performance.now() - started) / 1000;
+    run.appendMetrics({
+      step: progress.step,
+      epoch: progress.epoch,
+      fid: result.fid,
+      kid: result.kid,
+      kid_std: result.kidStd,
+      eval_samples: result.samples,
+      eval_seconds: Number(seconds.toFixed(1)),
+    });
+    logger.info(
+      `eval | step ${progress.step} | epoch ${progress.epoch} | FID ${result.fid.toFixed(2)} | ` +
+        `KID ${result.kid.toFixed(3)} ± ${result.kidStd.toFixed(3)} | ${seconds.toFixed(1)} s`,
+    );
   }
 
   #status(

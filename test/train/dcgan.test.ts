@@ -185,3 +185,47 @@ test('conditional dcgan generates requested class', async () => {
     tmp.remove();
   }
 });
+
+test('dcgan eval-every adds FID and KID', async () => {
+  const tmp = makeTempDir();
+  const previousHome = process.env.AIGC_HOME;
+  process.env.AIGC_HOME = join(tmp.dir, 'home');
+  try {
+    // The evaluator needs a test split and enough images for a 128-feature covariance.
+    const count = 512;
+    const pixels = new Uint8Array(count * 64);
+    const labels = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      labels[i] = i % 4;
+      const [row, col] = [((i % 4) >> 1) * 4, (i % 2) * 4];
+      for (let y = 0; y < 4; y++) {
+        for (let x = 0; x < 4; x++) pixels[i * 64 + (row + y) * 8 + col + x] = 200 + (i % 50);
+      }
+    }
+    for (const split of ['train', 't10k']) {
+      writeFileSync(
+        join(tmp.dir, `${split}-images-idx3-ubyte.gz`),
+        encodeIdx(pixels, [count, 8, 8], { gzip: true }),
+      );
+      writeFileSync(
+        join(tmp.dir, `${split}-labels-idx1-ubyte.gz`),
+        encodeIdx(labels, [count], { gzip: true }),
+      );
+    }
+    const out = join(tmp.dir, 'run');
+    await trainDcgan(
+      options(tmp.dir, out, { epochs: 1, batchSize: 128, evalEvery: 1, logEvery: 100 }),
+      new MemoryLogger(),
+      noSignal(),
+    );
+    const evals = metrics(out).filter((record) => 'fid' in record);
+    assert.equal(evals.length, 1);
+    assert.ok(evals[0]!.fid! > 0, `FID ${evals[0]!.fid} must be positive for an untrained model`);
+    assert.ok(Number.isFinite(evals[0]!.kid), 'KID must be finite');
+    assert.equal(evals[0]!.eval_samples, 2000);
+  } finally {
+    if (previousHome === undefined) delete process.env.AIGC_HOME;
+    else process.env.AIGC_HOME = previousHome;
+    tmp.remove();
+  }
+});

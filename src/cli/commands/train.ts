@@ -49,6 +49,11 @@ const DCGAN_OPTIONS: OptionSpecs = {
     value: 'N',
     help: `checkpoints to keep (default ${d.keepCheckpoints})`,
   },
+  'eval-every': {
+    type: 'string',
+    value: 'N',
+    help: 'epochs between FID/KID evaluations on 2000 samples (default 0: off)',
+  },
   'log-every': {
     type: 'string',
     value: 'N',
@@ -107,6 +112,7 @@ export function parseDcganOptions(argv: string[]): DcganTrainOptions | null {
     checkpointEvery: intOption(values, 'checkpoint-every', d.checkpointEvery),
     keepCheckpoints: intOption(values, 'keep-checkpoints', d.keepCheckpoints),
     logEvery: intOption(values, 'log-every', d.logEvery),
+    evalEvery: intOption(values, 'eval-every', d.evalEvery, 0),
   };
 }
 
