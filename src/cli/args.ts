@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import type { Device } from '../engine/dtype.js';
+import { cudaAvailable } from '../engine/runtime.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -43,6 +44,12 @@ export function parseOptions(
     };
   } catch (error) {
     if (error instanceof UsageError) throw error;
+    const unknown = /Unknown option '([^']+)'/.exec((error as Error).message);
+    if (unknown) {
+      throw new UsageError(
+        `unknown option ${unknown[1]}; run the command with --help for its options`,
+      );
+    }
     throw new UsageError((error as Error).message);
   }
 }
@@ -139,8 +146,17 @@ export function requireOption(values: Record<string, unknown>, name: string, hin
 
 export function deviceOption(values: Record<string, unknown>): Device {
   const text = raw(values, 'device') ?? 'cpu';
-  if (text === 'cpu' || text === 'cuda' || /^cuda:\d+$/.test(text)) return text as Device;
-  throw new UsageError(`--device must be cpu, cuda or cuda:N, got '${text}'`);
+  if (text === 'cpu') return text;
+  if (text !== 'cuda' && !/^cuda:\d+$/.test(text)) {
+    throw new UsageError(`--device must be cpu, cuda or cuda:N, got '${text}'`);
+  }
+  if (!cudaAvailable()) {
+    throw new UsageError(
+      `--device ${text}: this aigc is built against a libtorch without CUDA or finds no GPU; ` +
+        'use --device cpu, or rebuild with LIBTORCH set to a CUDA libtorch (see the README)',
+    );
+  }
+  return text as Device;
 }
 
 /** The options every `train` command accepts. */

@@ -182,3 +182,29 @@ test('help lists commands and defaults', () => {
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown command 'frobnicate'/);
 });
+
+test('resume keeps the run settings', () => {
+  const tmp = makeTempDir();
+  try {
+    const out = join(tmp.dir, 'run');
+    const first = runCli([
+      'train',
+      'dcgan',
+      '--data',
+      'fashion-mnist',
+      '--steps',
+      '1',
+      '--batch-size',
+      '8',
+      '--out',
+      out,
+    ]);
+    assert.equal(first.status, 0, first.stderr);
+    const resumed = runCli(['train', 'dcgan', '--resume', '--out', out, '--steps', '2']);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.match(resumed.stdout, /batch 8,/);
+    assert.match(resumed.stdout, /resuming at epoch 1, step 1/);
+  } finally {
+    tmp.remove();
+  }
+});

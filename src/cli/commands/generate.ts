@@ -46,6 +46,18 @@ ${formatOptions(GENERATE_OPTIONS)}
 Example:
   aigc generate --checkpoint runs/fashion-dcgan --count 64 --seed 7 --out samples.png`;
 
+/** Names the checkpoint's model in usage errors, since options differ between models. */
+async function withModelContext<T>(kind: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UsageError && error.message.startsWith('unknown option')) {
+      throw new UsageError(`${error.message} (the checkpoint contains a ${kind} model)`);
+    }
+    throw error;
+  }
+}
+
 export async function generateCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(`${GENERATE_HELP}\n\nFor language models (gpt, lstm):\n\n${GENERATE_TEXT_HELP}`);
@@ -53,9 +65,11 @@ export async function generateCommand(argv: string[]): Promise<number> {
   }
   const target = checkpointKind(argv);
   if (target !== null && TEXT_KINDS.includes(target.kind)) {
-    return generateTextCommand(target.path, argv);
+    return withModelContext(target.kind, () => generateTextCommand(target.path, argv));
   }
-  const { values } = parseOptions(argv, GENERATE_OPTIONS);
+  const { values } = await withModelContext(target?.kind ?? 'dcgan', async () =>
+    parseOptions(argv, GENERATE_OPTIONS),
+  );
   if (values.help) {
     console.log(GENERATE_HELP);
     return 0;

@@ -1,5 +1,7 @@
 /** `aigc train MODEL`: one subcommand per model family. */
+import { readCheckpointMeta } from '../../train/checkpoint.js';
 import { ConsoleLogger } from '../../train/logger.js';
+import { RunFolder } from '../../train/run-folder.js';
 import { trainTextCommand } from './text.js';
 import { trainClassifierCommand } from './train-classifier.js';
 import {
@@ -90,10 +92,50 @@ function floatOptionOrUndefined(values: Record<string, unknown>, name: string) {
   return values[name] === undefined ? undefined : floatOption(values, name, 0);
 }
 
+/**
+ * Parses `train dcgan` options. With --resume, every option the command does not give comes
+ * from the run's checkpoint, so `--resume --out DIR` continues with the original settings.
+ */
 export function parseDcganOptions(argv: string[]): DcganTrainOptions | null {
   const { values } = parseOptions(argv, DCGAN_OPTIONS);
   if (values.help) return null;
-  const data = requireOption(values, 'data', 'name a data set (fashion-mnist, mnist) or a path');
+  const saved = values.resume ? savedDcganOptions(values) : null;
+  const data =
+    stringOption(values, 'data') ??
+    saved?.data ??
+    requireOption(values, 'data', 'name a data set (fashion-mnist, mnist) or a path');
+  const parsed = parseDcganValues(values, data);
+  if (saved === null) return parsed;
+  const given = Object.keys(values).map(camelCase);
+  const explicit = Object.fromEntries(
+    Object.entries(parsed).filter(([key]) => given.includes(key) || key === 'data'),
+  );
+  return { ...parsed, ...saved, ...explicit, resume: true, out: parsed.out };
+}
+
+function camelCase(flag: string): string {
+  const name = flag.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
+  return name === 'timeLimit' ? 'timeLimitMinutes' : name;
+}
+
+/** The training options stored in the newest checkpoint of the --out folder, if any. */
+function savedDcganOptions(values: Record<string, unknown>): DcganTrainOptions | null {
+  const out = stringOption(values, 'out');
+  if (out === undefined) {
+    throw new UsageError('--resume needs --out: the run folder to continue');
+  }
+  const latest = new RunFolder(out).latestCheckpoint();
+  if (latest === null) return null;
+  const meta = readCheckpointMeta(latest);
+  if (meta.kind !== 'dcgan') {
+    throw new UsageError(
+      `${latest} contains a ${meta.kind} model; resume it with 'aigc train ${meta.kind}'`,
+    );
+  }
+  return meta.training as DcganTrainOptions;
+}
+
+function parseDcganValues(values: Record<string, unknown>, data: string): DcganTrainOptions {
   return {
     ...d,
     data,
