@@ -124,7 +124,6 @@ export async function trainDcgan(
   validateCommonTrainOptions(options);
   const run = new RunFolder(options.out);
   const resumeFrom = openResume(run, options);
-  run.prepare();
 
   const data = await loadDataset(options.data, {
     split: 'train',
@@ -140,6 +139,9 @@ export async function trainDcgan(
     );
   }
 
+  // The folder is created only once the data and settings are known to be good, so a failed
+  // start leaves nothing behind.
+  run.prepare();
   manualSeed(options.seed);
   const nets = buildNetworks(config, options);
   let progress: Progress = { epoch: 0, batch: 0, step: 0 };
@@ -397,6 +399,12 @@ export class DcganTrainer {
     const limitSeconds = (this.options.timeLimitMinutes ?? Infinity) * 60;
     const reachedSteps = () =>
       (maxSteps !== undefined && progress.step >= maxSteps) || seconds >= limitSeconds;
+    if (reachedSteps()) {
+      logger.info(
+        `the run is at step ${progress.step}, which already meets the limit of this command; ` +
+          'raise --steps or --time-limit to train further',
+      );
+    }
     const save = async (extra: Record<string, unknown> = {}) => {
       lastCheckpoint = await this.#checkpoint(run, progress, seconds, extra);
     };
