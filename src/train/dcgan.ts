@@ -1,7 +1,7 @@
 /**
- * Trains a DCGAN as the TensorFlow DCGAN tutorial does: each step draws noise, runs the
- * generator once and the discriminator on the real and the generated batch, takes each
- * network's gradient of its own loss from that one graph, and applies one Adam step to each.
+ * Trains a DCGAN as the TensorFlow DCGAN tutorial does. Each step draws noise, runs the
+ * generator once and the discriminator on the real and on the generated batch. It then takes
+ * each network's gradient of its own loss from that one graph and applies one Adam step to each.
  *
  *   d_loss = BCE(D(x), 1) + BCE(D(G(z)), 0)     g_loss = BCE(D(G(z)), 1)
  *
