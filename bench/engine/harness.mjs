@@ -10,7 +10,7 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 export const nativeBench = join(root, 'build/bench/matmul_native');
 
 const ADDON = join(root, 'build/Release/aigc_native.node');
-const TS_BENCHES = ['matmul', 'conv'];
+const TS_BENCHES = ['matmul', 'conv', 'elementwise'];
 
 function mtime(path) {
   return existsSync(path) ? statSync(path).mtimeMs : 0;
@@ -75,7 +75,7 @@ export function benchEnv(overrides = {}) {
   };
 }
 
-/** Runs a compiled TypeScript benchmark (`matmul` or `conv`) and returns its parsed JSON line. */
+/** Runs a compiled TypeScript benchmark (`matmul`, `conv`, ...) and returns its JSON line. */
 export function runTsBench(name, args = [], env = benchEnv()) {
   return runJson(process.execPath, [join(root, `dist/bench/engine/${name}.js`), ...args], env);
 }

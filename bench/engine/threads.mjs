@@ -1,6 +1,7 @@
 // Compares thread settings for aigc: libtorch's intra-op threads (AIGC_NUM_THREADS) against
-// OpenBLAS's threads (OPENBLAS_NUM_THREADS), on float32 matmul (bench/engine/matmul.ts) and on
-// convolution training steps (bench/engine/conv.ts). For the largest thread count it also runs
+// OpenBLAS's threads (OPENBLAS_NUM_THREADS), on float32 matmul (bench/engine/matmul.ts),
+// convolution training steps (bench/engine/conv.ts) and medium elementwise ops
+// (bench/engine/elementwise.ts). For the largest thread count it also runs
 // both OpenBLAS settings with GOMP_SPINCOUNT=0, which makes idle OpenMP threads of libgomp sleep
 // at once instead of spinning beside OpenBLAS's threads.
 //
@@ -54,7 +55,8 @@ function runSetting({ intraOp, blas, spinCount }) {
   const env = benchEnv(overrides);
   const matmul = runTsBench('matmul', ['--no-overhead'], env).matmul;
   const conv = runTsBench('conv', [], env).cases;
-  return { matmul, conv };
+  const elementwise = runTsBench('elementwise', [], env).mulRelu;
+  return { matmul, conv, elementwise };
 }
 
 // The table columns, each a label, the reader of one run's value and the decimals shown.
@@ -68,7 +70,12 @@ function columns(firstRun) {
     [`${name} fwd ms`, (run) => run.conv[i].forwardMs, 1],
     [`${name} step ms`, (run) => run.conv[i].stepMs, 1],
   ]);
-  return [...matmulColumns, ...convColumns];
+  const elementwiseColumns = firstRun.elementwise.map(({ elements }, i) => [
+    `mul+relu ${elements} us`,
+    (run) => run.elementwise[i].micros,
+    1,
+  ]);
+  return [...matmulColumns, ...convColumns, ...elementwiseColumns];
 }
 
 function printTables(settings, runs) {
@@ -106,7 +113,8 @@ function main() {
   console.log(`thread settings, ${rounds} round(s)`);
   console.log(
     'intra-op: AIGC_NUM_THREADS; OpenBLAS: OPENBLAS_NUM_THREADS; spin: GOMP_SPINCOUNT (- = unset)\n' +
-      'GFLOPS n: float32 matmul n x n; step: forward + backward (bench/engine/conv.ts has shapes)',
+      'GFLOPS n: float32 matmul n x n; step: forward + backward (bench/engine/conv.ts has shapes)\n' +
+      'mul+relu n us: microseconds per a.mul(b).relu() on n float32 elements',
   );
   console.log(`load average before: ${loadBefore}; after: ${loadAverage()}\n`);
   printTables(settings, runs);
