@@ -80,6 +80,11 @@ describe('layers', () => {
       () => [image(2, 3), uniform([2, 3, 4, 4], 2), uniform([3], 3)],
     ],
     [
+      'convTranspose2d stride 1 as conv2d',
+      ([x, w, b]) => F.convTranspose2d(x!, w!, b!, { padding: [1, 0] }),
+      () => [image(3, 3), uniform([3, 2, 3, 2], 2), uniform([2], 3)],
+    ],
+    [
       'convTranspose2d groups 2',
       ([x, w]) => F.convTranspose2d(x!, w!, null, { groups: 2, stride: 2, outputPadding: 1 }),
       () => [image(4, 3), uniform([4, 1, 2, 2], 2)],

@@ -24,6 +24,8 @@ describe('convTranspose2d', () => {
   const options = {
     dcgan: { stride: 2, padding: 1 },
     output_padding: { stride: 2, padding: 1, outputPadding: 1 },
+    stride_one: { padding: [1, 2] as const },
+    stride_one_grow: {},
   };
   for (const [name, convOptions] of Object.entries(options)) {
     test(`${name} output and gradients`, () =>
