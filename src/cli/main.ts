@@ -18,7 +18,9 @@ Commands:
 
 Run 'aigc COMMAND --help' for a command's options.
 Environment: AIGC_HOME (cache folder, default ~/.cache/aigc), AIGC_NUM_THREADS (intra-op
-threads, default: one per core), NO_COLOR, AIGC_DEBUG=1 (print stack traces).`;
+threads, default: one per core), NO_COLOR, AIGC_DEBUG=1 (print stack traces).
+Exit status: 0 done, 1 failed, 2 invalid command or option, 3 invalid or missing data,
+130 interrupted by Ctrl-C (training saves a checkpoint first).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,9 +44,8 @@ async function main(argv: string[]): Promise<number> {
       return demoCommand(rest);
     }
     case 'info': {
-      const { config } = await import('../engine/runtime.js');
-      console.log(JSON.stringify(config(), null, 2));
-      return 0;
+      const { infoCommand } = await import('./commands/info.js');
+      return infoCommand(rest);
     }
     default:
       throw new UsageError(`unknown command '${command}'; run 'aigc --help' for the list`);

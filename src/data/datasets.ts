@@ -217,6 +217,14 @@ function pickSplit(names: string[], kind: string, split: Split, dir: string): st
   const other = split === 'train' ? SPLIT_KEYWORDS.test : SPLIT_KEYWORDS.train;
   const only = candidates[0] as string;
   if (matching.length === 0 && candidates.length === 1 && !hasKeyword(only, other)) return only;
+  if (matching.length === 0 && candidates.every((name) => hasKeyword(name, other))) {
+    const otherSplit = split === 'train' ? 'test' : 'train';
+    throw new DataError(
+      `${dir} has no ${split} ${kind} file, only the ${otherSplit} file ${candidates.join(', ')}; ` +
+        `add the ${split} file, or rename a file so its name contains ` +
+        `'${SPLIT_KEYWORDS[split][0]}' to use it as the ${split} split`,
+    );
+  }
   throw new DataError(
     `cannot choose the ${split} ${kind} file in ${dir} among ${candidates.join(', ')}; keep ` +
       `one file per split, named with '${SPLIT_KEYWORDS.train[0]}' or '${SPLIT_KEYWORDS.test[0]}'`,

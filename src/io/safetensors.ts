@@ -12,7 +12,7 @@
  * 100 MB, the dtypes must be known, and each byte length must match its shape. The offsets must
  * start at 0, leave no gap, not overlap, and end exactly at the end of the file.
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 
 import { writeFileAtomic } from './atomic.js';
 
@@ -444,4 +444,45 @@ export function readSafetensors(path: string): DecodedSafetensors {
     throw new SafetensorsError(`${path}: failed to read the file: ${(error as Error).message}`);
   }
   return decodeSafetensors(bytes, path);
+}
+
+/**
+ * Checks a safetensors file's header and layout against its size without reading the tensor
+ * data, and returns its metadata. This catches truncated and damaged files cheaply, but not
+ * changed bytes inside the data.
+ */
+export function checkSafetensorsFile(path: string): Record<string, string> {
+  const fail: Fail = (message) => {
+    throw new SafetensorsError(`${path}: ${message}`);
+  };
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') fail('file not found; check the path');
+    fail(`failed to open the file: ${(error as Error).message}`);
+  }
+  try {
+    const fileSize = fstatSync(fd).size;
+    const prefix = new Uint8Array(8);
+    const prefixRead = readSync(fd, prefix, 0, 8, 0);
+    const headerLength = prefixRead < 8 ? 0 : Number(Buffer.from(prefix).readBigUInt64LE(0));
+    // Reads no more than the file holds, so parseHeader reports a length past the end itself.
+    const headerRead = Math.min(headerLength, MAX_HEADER_BYTES, Math.max(0, fileSize - 8));
+    const bytes = new Uint8Array(prefixRead + headerRead);
+    bytes.set(prefix.subarray(0, prefixRead));
+    if (headerRead > 0) readSync(fd, bytes, 8, headerRead, 8);
+    const { header, dataStart } = parseHeader(bytes, fail);
+    let metadata: Record<string, string> = {};
+    const entries: Entry[] = [];
+    for (const [name, value] of Object.entries(header)) {
+      if (name === METADATA_KEY) metadata = parseMetadata(value, fail);
+      else entries.push(parseEntry(name, value, fail));
+    }
+    entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+    checkLayout(entries, fileSize - dataStart, fail);
+    return metadata;
+  } finally {
+    closeSync(fd);
+  }
 }

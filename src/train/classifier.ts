@@ -31,7 +31,7 @@ import {
 import { crossEntropy } from '../nn/functional.js';
 import { Adam } from '../optim/optimizer.js';
 import { saveCheckpoint } from './checkpoint.js';
-import { ConsoleLogger, formatDuration, type Logger } from './logger.js';
+import { ConsoleLogger, formatDuration, plural, type Logger } from './logger.js';
 import { MeanMeter, validateCommonTrainOptions } from './loop.js';
 
 /** The checkpoint kind of a metrics classifier. */
@@ -280,7 +280,7 @@ export async function fitClassifier(
     `model: ImageClassifier ${JSON.stringify(config)}; ${model.parameterCount()} parameters`,
   );
   logger.info(
-    `training: ${options.epochs} epochs, batch ${options.batchSize}, Adam lr ${options.lr} ` +
+    `training: ${plural(options.epochs, 'epoch')}, batch ${options.batchSize}, Adam lr ${options.lr} ` +
       `with cosine decay, seed ${options.seed}, device ${options.device}`,
   );
   const data = toDeviceTensors(train, options.device);
@@ -443,7 +443,7 @@ export async function trainClassifier(
   });
   logger.info(
     `test accuracy ${fit.testAccuracy.toFixed(4)} on ${test.count} images after ` +
-      `${options.epochs} epochs (${fit.steps} steps, ${formatDuration(fit.seconds)}); wrote ${path}`,
+      `${plural(options.epochs, 'epoch')} (${plural(fit.steps, 'step')}, ${formatDuration(fit.seconds)}); wrote ${path}`,
   );
   return { path, model: fit.model, meta };
 }

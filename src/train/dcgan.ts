@@ -42,7 +42,7 @@ import {
   restoreOptimizer,
   saveCheckpoint,
 } from './checkpoint.js';
-import { ConsoleLogger, formatDuration, type Logger, progressBar } from './logger.js';
+import { ConsoleLogger, formatDuration, plural, progressBar, type Logger } from './logger.js';
 import { checkFinite, InterruptSignal, MeanMeter, validateCommonTrainOptions } from './loop.js';
 import { RunFolder } from './run-folder.js';
 
@@ -123,7 +123,7 @@ export async function trainDcgan(
 ): Promise<DcganTrainResult> {
   validateCommonTrainOptions(options);
   const run = new RunFolder(options.out);
-  const resumeFrom = openResume(run, options);
+  const resumeFrom = openResume(run, options, logger);
 
   const data = await loadDataset(options.data, {
     split: 'train',
@@ -182,7 +182,11 @@ export async function trainDcgan(
   }
 }
 
-function openResume(run: RunFolder, options: DcganTrainOptions): LoadedCheckpoint | null {
+function openResume(
+  run: RunFolder,
+  options: DcganTrainOptions,
+  logger: Logger,
+): LoadedCheckpoint | null {
   const latest = run.latestCheckpoint();
   if (!options.resume) {
     if (latest !== null) {
@@ -196,7 +200,12 @@ function openResume(run: RunFolder, options: DcganTrainOptions): LoadedCheckpoin
   if (latest === null) {
     throw new Error(`--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`);
   }
-  return keepCheckpoint(readCheckpoint(latest, 'dcgan'));
+  return keepCheckpoint(
+    readCheckpoint(
+      run.latestIntactCheckpoint((message) => logger.warn(message))!,
+      'dcgan',
+    ),
+  );
 }
 
 function keepCheckpoint(checkpoint: LoadedCheckpoint): LoadedCheckpoint {
@@ -318,8 +327,8 @@ function logBanner(
       `parameters, discriminator ${nets.discriminator.parameterCount()}`,
   );
   logger.info(
-    `training: ${options.epochs} epochs` +
-      (options.steps ? ` or ${options.steps} steps` : '') +
+    `training: ${plural(options.epochs, 'epoch')}` +
+      (options.steps ? ` or ${plural(options.steps, 'step')}` : '') +
       `, batch ${options.batchSize}, Adam lr ${options.lr}, seed ${options.seed}, ` +
       `device ${options.device}` +
       (progress.step > 0 ? `; resuming at epoch ${progress.epoch + 1}, step ${progress.step}` : ''),
@@ -467,7 +476,7 @@ export class DcganTrainer {
     }
     if (lastCheckpoint === '') await save();
     logger.info(
-      `done: ${progress.step} steps in ${formatDuration(seconds)} of training; ` +
+      `done: ${plural(progress.step, 'step')} in ${formatDuration(seconds)} of training; ` +
         `checkpoint ${lastCheckpoint}`,
     );
     return { checkpoint: lastCheckpoint, progress, interrupted: false, lastSample };

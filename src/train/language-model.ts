@@ -40,7 +40,7 @@ import {
   restoreOptimizer,
   saveCheckpoint,
 } from './checkpoint.js';
-import { ConsoleLogger, formatDuration, type Logger, progressBar } from './logger.js';
+import { ConsoleLogger, formatDuration, plural, progressBar, type Logger } from './logger.js';
 import { checkFinite, InterruptSignal, MeanMeter } from './loop.js';
 import { RunFolder } from './run-folder.js';
 
@@ -160,6 +160,8 @@ export interface TextTrainResult {
   /** The last validation loss in nats per token, and in bits per character. */
   validLoss: number;
   validBpc: number;
+  /** The step at which validLoss and validBpc were measured. */
+  validStep: number;
 }
 
 export async function trainLanguageModel(
@@ -169,7 +171,7 @@ export async function trainLanguageModel(
 ): Promise<TextTrainResult> {
   try {
     const run = new RunFolder(request.out);
-    const checkpoint = openResume(run, request);
+    const checkpoint = openResume(run, request, logger);
     const saved = (checkpoint?.meta.training ?? null) as TextTrainSettings | null;
     const settings = resolveSettings(request, saved);
     run.prepare();
@@ -208,7 +210,11 @@ export async function trainLanguageModel(
   }
 }
 
-function openResume(run: RunFolder, request: TextTrainRequest): LoadedCheckpoint | null {
+function openResume(
+  run: RunFolder,
+  request: TextTrainRequest,
+  logger: Logger,
+): LoadedCheckpoint | null {
   const latest = run.latestCheckpoint();
   if (!request.resume) {
     if (latest !== null) {
@@ -222,7 +228,10 @@ function openResume(run: RunFolder, request: TextTrainRequest): LoadedCheckpoint
   if (latest === null) {
     throw new Error(`--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`);
   }
-  const checkpoint = readCheckpoint(latest, request.model);
+  const checkpoint = readCheckpoint(
+    run.latestIntactCheckpoint((message) => logger.warn(message))!,
+    request.model,
+  );
   for (const t of checkpoint.tensors.values()) keep(t);
   return checkpoint;
 }
@@ -386,7 +395,7 @@ function logBanner(
   const epochs = steps / stepsPerEpoch(s, data.trainTokens.length);
   logger.info(
     `training: ${n(steps)} steps (${epochs.toFixed(2)} epochs) of ${s.batchSize} x ` +
-      `${s.context} tokens; AdamW lr ${s.lr} -> ${s.minLr} (warm-up ${s.warmupSteps} steps, ` +
+      `${s.context} tokens; AdamW lr ${s.lr} -> ${s.minLr} (warm-up ${Math.min(s.warmupSteps, steps)} steps, ` +
       `cosine decay), weight decay ${s.weightDecay}, beta2 ${s.beta2}, grad clip ` +
       `${s.gradClip || 'off'}; seed ${s.seed}, device ${s.device}` +
       (progress.step > 0 ? `; resuming at step ${progress.step}` : ''),
@@ -561,6 +570,12 @@ export class LanguageModelTrainer {
     };
 
     if (step === 0) this.#logEvaluation(run, logger, step, seconds);
+    if (step >= this.steps) {
+      logger.info(
+        `the run is already at step ${step}, which reaches the ${this.steps} steps requested; ` +
+          'nothing to train. Pass a larger --steps to continue it',
+      );
+    }
     while (step < this.steps) {
       const started = performance.now();
       const result = this.step(step);
@@ -599,14 +614,14 @@ export class LanguageModelTrainer {
     }
     if (lastCheckpoint === '') await save();
     logger.info(
-      `done: ${step} steps in ${formatDuration(seconds)} of training; checkpoint ${lastCheckpoint}`,
+      `done: ${plural(step, 'step')} in ${formatDuration(seconds)} of training; checkpoint ${lastCheckpoint}`,
     );
     return this.#result(lastCheckpoint, progressAt(), false);
   }
 
   #result(checkpoint: string, progress: Progress, interrupted: boolean) {
-    const { loss, bpc } = this.#lastEval;
-    return { checkpoint, progress, interrupted, validLoss: loss, validBpc: bpc };
+    const { loss, bpc, step } = this.#lastEval;
+    return { checkpoint, progress, interrupted, validLoss: loss, validBpc: bpc, validStep: step };
   }
 
   #status(step: number, result: StepResult, tokensPerSecond: number, seconds: number): string {

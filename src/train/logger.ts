@@ -101,6 +101,11 @@ export function progressBar(fraction: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
 
+/** A count with its noun, in the plural unless the count is 1: "1 step", "3 steps". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 /** Seconds as 1h02m, 4m10s or 12s. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';

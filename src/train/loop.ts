@@ -15,9 +15,14 @@ export class DivergenceError extends Error {
  */
 export class InterruptSignal {
   #requested = false;
+  // The handler runs when the current step returns to the event loop, so the message can come a
+  // step after the key press.
   readonly #onSignal = () => {
     if (this.#requested) process.exit(130);
     this.#requested = true;
+    process.stderr.write(
+      '\ninterrupted: saving a checkpoint after this step; press Ctrl-C again to quit without saving\n',
+    );
   };
 
   constructor(readonly enabled = true) {

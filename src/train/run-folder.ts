@@ -19,6 +19,7 @@ import {
 import { join, resolve } from 'node:path';
 
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkSafetensorsFile, SafetensorsError } from '../io/safetensors.js';
 
 const CHECKPOINT_PATTERN = /^step-(\d+)\.safetensors$/;
 
@@ -115,6 +116,31 @@ export class RunFolder {
     return this.checkpoints().at(-1)?.path ?? null;
   }
 
+  /**
+   * Returns the newest checkpoint whose file is whole, passing over truncated or damaged newer
+   * ones with a warning each, or null when the folder has no checkpoint. Throws when every
+   * checkpoint is damaged.
+   */
+  latestIntactCheckpoint(warn: (message: string) => void = console.warn): string | null {
+    const all = this.checkpoints().reverse();
+    if (all.length === 0) return null;
+    const problems: string[] = [];
+    for (const { path } of all) {
+      try {
+        checkSafetensorsFile(path);
+        return path;
+      } catch (error) {
+        if (!(error instanceof SafetensorsError)) throw error;
+        problems.push(error.message);
+        warn(`warning: skipping a damaged checkpoint: ${error.message}`);
+      }
+    }
+    throw new Error(
+      `every checkpoint in ${this.checkpointsDir} is damaged (${problems.join('; ')}); ` +
+        'start a new run with another --out folder',
+    );
+  }
+
   /** Removes all but the newest `keep` checkpoints. */
   pruneCheckpoints(keep: number): void {
     const all = this.checkpoints();
@@ -132,7 +158,7 @@ export function resolveCheckpoint(path: string): string {
     throw new Error(`checkpoint not found: ${full}; pass a run folder or a .safetensors file`);
   }
   if (statSync(full).isFile()) return full;
-  const latest = new RunFolder(full).latestCheckpoint();
+  const latest = new RunFolder(full).latestIntactCheckpoint();
   if (latest === null) {
     throw new Error(
       `no checkpoint in ${full}: expected checkpoints/step-N.safetensors; train first, or pass ` +

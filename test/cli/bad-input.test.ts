@@ -165,6 +165,39 @@ test('generate rejects bad requests', async () => {
   }
 });
 
+test('generate rejects bad output paths', async () => {
+  const tmp = makeTempDir();
+  try {
+    // Output paths are checked before the weights are read, so metadata alone is enough here.
+    const checkpoint = join(tmp.dir, 'dcgan.safetensors');
+    const meta = { format: 1, kind: 'dcgan', config: {}, training: {}, progress: {} };
+    await saveTensors(
+      checkpoint,
+      { w: tensor([1]) },
+      { aigc: JSON.stringify({ ...meta, optimizers: {} }) },
+    );
+    const file = join(tmp.dir, 'taken');
+    writeFileSync(file, 'not a folder');
+    const cases: [string[], RegExp][] = [
+      [['--out', join(tmp.dir, 's.jpg')], /s\.jpg: aigc writes PNG images only; .*\.png/],
+      [['--out', tmp.dir], /is a folder; name a \.png file/],
+      [
+        ['--out', join(tmp.dir, 'grid.png'), '--separate', file],
+        /--separate .*taken is a file, not a folder/,
+      ],
+    ];
+    for (const [args, pattern] of cases) {
+      const result = runCli(['generate', '--checkpoint', checkpoint, ...args]);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, pattern);
+    }
+    assert.ok(!existsSync(join(tmp.dir, 's.jpg')));
+    assert.ok(!existsSync(join(tmp.dir, 'grid.png')), 'no grid is written when --separate fails');
+  } finally {
+    tmp.remove();
+  }
+});
+
 test('help lists commands and defaults', () => {
   const top = runCli(['--help']);
   assert.equal(top.status, 0);

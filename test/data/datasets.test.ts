@@ -61,7 +61,15 @@ describe('loadDataset with a path', () => {
     const dir = folder('train-only', { 'train-images-idx3-ubyte.gz': train.imagesFile });
     await assert.rejects(loadDataset(dir, { split: 'test' }), {
       name: 'DataError',
-      message: /cannot choose the test images-idx3 file in .*train-only among train-images/,
+      message: /train-only has no test images-idx3 file, only the train file train-images/,
+    });
+  });
+
+  test('IDX folder with only the test split', async () => {
+    const dir = folder('test-only', { 't10k-images-idx3-ubyte.gz': train.imagesFile });
+    await assert.rejects(loadDataset(dir), {
+      name: 'DataError',
+      message: /has no train images-idx3 file, only the test file t10k-.*contains 'train'/,
     });
   });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
 import {
+  checkSafetensorsFile,
   decodeSafetensors,
   ENGINE_DTYPES,
   encodeSafetensors,
@@ -382,6 +383,42 @@ describe('safetensors decode rejects', () => {
       fileWithHeader({ __metadata__: 'pt' }, 0),
       /__metadata__ must be an object .*, got "pt"/,
     );
+  });
+});
+
+describe('safetensors file check', () => {
+  const tensors = { w: rawTensor('float32', [4], 1), b: rawTensor('uint8', [3], 2) };
+  const bytes = encodeSafetensors(tensors, { step: '7' });
+
+  function writeBytes(name: string, content: Uint8Array): string {
+    const path = join(folder, name);
+    writeFileSync(path, content);
+    return path;
+  }
+
+  test('whole file returns metadata', () => {
+    assert.deepEqual(checkSafetensorsFile(writeBytes('whole.safetensors', bytes)), { step: '7' });
+  });
+
+  test('truncated data', () => {
+    const path = writeBytes('short-data.safetensors', bytes.subarray(0, bytes.length - 2));
+    assert.throws(() => checkSafetensorsFile(path), SafetensorsError);
+    assert.throws(() => checkSafetensorsFile(path), /ends past the data section.*truncated/);
+  });
+
+  test('truncated header', () => {
+    const path = writeBytes('short-header.safetensors', bytes.subarray(0, 20));
+    assert.throws(() => checkSafetensorsFile(path), /runs past the end of the file/);
+  });
+
+  test('file shorter than the length field', () => {
+    const path = writeBytes('tiny.safetensors', bytes.subarray(0, 3));
+    assert.throws(() => checkSafetensorsFile(path), /the file is 3 bytes, shorter than/);
+  });
+
+  test('missing file', () => {
+    const path = join(folder, 'absent.safetensors');
+    assert.throws(() => checkSafetensorsFile(path), /absent\.safetensors: file not found/);
   });
 });
 

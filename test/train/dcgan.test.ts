@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -108,6 +108,42 @@ test('dcgan resume matches uninterrupted run', async () => {
         assert.equal(b[i]![key], record[key], `step ${record.step} ${key} differs after resume`);
       }
     });
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('dcgan resume skips a truncated checkpoint', async () => {
+  const tmp = makeTempDir();
+  try {
+    const data = writeTinyDataset(tmp.dir);
+    const straight = join(tmp.dir, 'straight');
+    const resumed = join(tmp.dir, 'resumed');
+    await trainDcgan(options(data, straight), new MemoryLogger(), noSignal());
+    await trainDcgan(options(data, resumed), new MemoryLogger(), noSignal());
+    // Damage the newest checkpoint (step 6), so resuming has to start again from step 3.
+    const newest = join(resumed, 'checkpoints', 'step-00000006.safetensors');
+    truncateSync(newest, 1000);
+    const logger = new MemoryLogger();
+    await trainDcgan(options(data, resumed, { resume: true }), logger, noSignal());
+    assert.ok(
+      logger.lines.some(
+        ({ level, message }) =>
+          level === 'warn' && /skipping a damaged checkpoint: .*step-00000006/.test(message),
+      ),
+      'expected a warning about the damaged checkpoint',
+    );
+    const a = metrics(straight);
+    const b = metrics(resumed);
+    assert.equal(b.length, a.length);
+    a.forEach((record, i) => {
+      assert.equal(b[i]!.step, record.step);
+      assert.equal(b[i]!.g_loss, record.g_loss, `step ${record.step} g_loss differs`);
+    });
+    assert.equal(
+      tidy(() => readCheckpoint(newest, 'dcgan').meta.progress.step),
+      6,
+    );
   } finally {
     tmp.remove();
   }

@@ -1,8 +1,10 @@
 /** `aigc generate`: samples from a checkpoint, whatever model it holds. */
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 
 import { loadDcganGenerator, sampleDcgan } from '../../sample/dcgan.js';
 import { writeImageGrid, writeSeparateImages } from '../../sample/image-output.js';
+import { plural } from '../../train/logger.js';
 import { checkpointKind, TEXT_KINDS } from '../checkpoint-arg.js';
 import { GENERATE_TEXT_HELP, generateTextCommand } from './text.js';
 import {
@@ -86,15 +88,33 @@ export async function generateCommand(argv: string[]): Promise<number> {
       `${path} contains a ${kind} model; generate supports dcgan, gpt and lstm checkpoints`,
     );
   }
+  const out = resolve(stringOption(values, 'out') ?? 'samples.png');
+  const separateOption = stringOption(values, 'separate');
+  const separate = separateOption === undefined ? undefined : resolve(separateOption);
+  checkImageOutputs(out, separate);
+
   const generator = loadDcganGenerator(path, device);
   const images = sampleDcgan(generator, { count, seed, label, device });
-  const out = resolve(stringOption(values, 'out') ?? 'samples.png');
   await writeImageGrid(out, images, columns);
-  console.log(`wrote ${count} images from ${path} to ${out}`);
-  const separate = stringOption(values, 'separate');
+  console.log(`wrote ${plural(count, 'image')} from ${path} to ${out}`);
   if (separate !== undefined) {
-    const paths = await writeSeparateImages(resolve(separate), images);
-    console.log(`wrote ${paths.length} PNG files to ${resolve(separate)}`);
+    const paths = await writeSeparateImages(separate, images);
+    console.log(`wrote ${paths.length} PNG files to ${separate}`);
   }
   return 0;
+}
+
+/** Rejects output paths that cannot be written before any sampling work starts. */
+function checkImageOutputs(out: string, separate: string | undefined): void {
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new UsageError(`--out ${out} is a folder; name a .png file, such as ${out}/samples.png`);
+  }
+  if (extname(out).toLowerCase() !== '.png') {
+    throw new UsageError(
+      `--out ${out}: aigc writes PNG images only; name the file with a .png extension`,
+    );
+  }
+  if (separate !== undefined && existsSync(separate) && !statSync(separate).isDirectory()) {
+    throw new UsageError(`--separate ${separate} is a file, not a folder; name a folder`);
+  }
 }

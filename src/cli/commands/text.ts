@@ -289,7 +289,8 @@ export async function trainTextCommand(model: LanguageModelKind, argv: string[])
   const result = await trainLanguageModel(request, new ConsoleLogger());
   if (!result.interrupted) {
     console.log(
-      `validation loss ${result.validLoss.toFixed(4)}, ${result.validBpc.toFixed(4)} bits/char; ` +
+      `validation loss ${result.validLoss.toFixed(4)}, ${result.validBpc.toFixed(4)} bits/char ` +
+        `(at step ${result.validStep}); ` +
         `sample with: aigc generate --checkpoint ${result.folder} --prompt TEXT`,
     );
   }

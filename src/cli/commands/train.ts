@@ -38,7 +38,7 @@ const DCGAN_OPTIONS: OptionSpecs = {
   'image-size': {
     type: 'string',
     value: 'PX',
-    help: "resize images to PX x PX pixels (default: the data's size)",
+    help: 'resize images to PX x PX pixels (default: IDX data keeps its size, image folders 64)',
   },
   conditional: { type: 'boolean', help: 'train a class-conditional model on the labels' },
   'checkpoint-every': {
@@ -124,7 +124,8 @@ function savedDcganOptions(values: Record<string, unknown>): DcganTrainOptions |
   if (out === undefined) {
     throw new UsageError('--resume needs --out: the run folder to continue');
   }
-  const latest = new RunFolder(out).latestCheckpoint();
+  // The trainer warns about damaged checkpoints when it opens the run, so this lookup is quiet.
+  const latest = new RunFolder(out).latestIntactCheckpoint(() => {});
   if (latest === null) return null;
   const meta = readCheckpointMeta(latest);
   if (meta.kind !== 'dcgan') {
