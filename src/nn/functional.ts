@@ -64,8 +64,8 @@ export function convTranspose2d(
   if (isPlainStrideOne(input, weight, bias, stride, padding, outputPadding, groups, dilation)) {
     // With stride 1, a transposed convolution is a convolution with the kernel flipped, its two
     // channel axes swapped and padding k - 1 - p. On CPU, libtorch 1.13 runs that convolution
-    // much faster: 99 ms against 263 ms for forward and backward of the DCGAN generator's
-    // 256-to-128-channel 5x5 layer at batch 64 on 2 cores. The values agree to float rounding.
+    // faster: 115 ms against 277 ms for forward and backward of the DCGAN generator's
+    // 256-to-128-channel 5x5 layer at batch 64 on 2 cores (bench/dcgan/conv-transpose.ts).
     const [kH, kW] = [weight.size(2), weight.size(3)];
     const [pH, pW] = pair(padding);
     return conv2d(input, weight.transpose(0, 1).flip([2, 3]), bias, {
