@@ -410,8 +410,9 @@ export class DcganTrainer {
       (maxSteps !== undefined && progress.step >= maxSteps) || seconds >= limitSeconds;
     if (reachedSteps()) {
       logger.info(
-        `the run is at step ${progress.step}, which already meets the limit of this command; ` +
-          'raise --steps or --time-limit to train further',
+        `the run is at step ${progress.step} after ${formatDuration(seconds)} of training, which ` +
+          'already meets its limit; raise --steps, --epochs or --time-limit (for aigc demo: ' +
+          '--minutes) to train further',
       );
     }
     const save = async (extra: Record<string, unknown> = {}) => {

@@ -26,8 +26,10 @@ const DEMO_OPTIONS: OptionSpecs = {
 export const DEMO_HELP = `Usage: aigc demo [options]
 
 Trains the tutorial's DCGAN on Fashion-MNIST for a fixed time (batch 64, Adam lr 2e-4 and
-beta1 0.5) and writes 64 generated images to RUN/demo-samples.png. When the run folder contains a checkpoint, the demo resumes from it up to
-the step count, so an interrupted demo continues where it stopped.
+beta1 0.5) and writes 64 generated images to RUN/demo-samples.png. When the run folder
+already contains a checkpoint, the demo resumes from it until the run has trained for MIN
+minutes in all. So an interrupted demo continues where it stopped, and a finished one only
+draws its samples again.
 
 Options:
 ${formatOptions(DEMO_OPTIONS)}`;
