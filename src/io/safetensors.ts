@@ -347,6 +347,23 @@ function describeEntry(entry: Entry): string {
   return `tensor '${entry.name}' (data_offsets [${entry.begin}, ${entry.end}])`;
 }
 
+/** Validates the header's metadata and tensor entries; returns the entries sorted by offset. */
+function parseEntries(
+  header: Record<string, unknown>,
+  fail: Fail,
+): { metadata: Record<string, string>; entries: Entry[] } {
+  let metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (name === METADATA_KEY) metadata = parseMetadata(value, fail);
+    else entries.push(parseEntry(name, value, fail));
+  }
+  // NOTE: JSON.parse keeps only the last of two equal keys. The dropped entry's bytes then show
+  // up as a gap or as trailing bytes, so such files are still rejected, but with that message.
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  return { metadata, entries };
+}
+
 /** Checks that the tensors, sorted by offset, tile the data section exactly. */
 function checkLayout(entries: readonly Entry[], dataLength: number, fail: Fail): void {
   let previous: Entry | undefined;
@@ -394,15 +411,7 @@ export function decodeSafetensors(
     throw new SafetensorsError(`${source}: ${message}`);
   };
   const { header, dataStart } = parseHeader(bytes, fail);
-  let metadata: Record<string, string> = {};
-  const entries: Entry[] = [];
-  for (const [name, value] of Object.entries(header)) {
-    if (name === METADATA_KEY) metadata = parseMetadata(value, fail);
-    else entries.push(parseEntry(name, value, fail));
-  }
-  // NOTE: JSON.parse keeps only the last of two equal keys. The dropped entry's bytes then show
-  // up as a gap or as trailing bytes, so such files are still rejected, but with that message.
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const { metadata, entries } = parseEntries(header, fail);
   checkLayout(entries, bytes.byteLength - dataStart, fail);
 
   const tensors = new Map<string, RawTensor>();
@@ -473,13 +482,7 @@ export function checkSafetensorsFile(path: string): Record<string, string> {
     bytes.set(prefix.subarray(0, prefixRead));
     if (headerRead > 0) readSync(fd, bytes, 8, headerRead, 8);
     const { header, dataStart } = parseHeader(bytes, fail);
-    let metadata: Record<string, string> = {};
-    const entries: Entry[] = [];
-    for (const [name, value] of Object.entries(header)) {
-      if (name === METADATA_KEY) metadata = parseMetadata(value, fail);
-      else entries.push(parseEntry(name, value, fail));
-    }
-    entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+    const { metadata, entries } = parseEntries(header, fail);
     checkLayout(entries, fileSize - dataStart, fail);
     return metadata;
   } finally {
