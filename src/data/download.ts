@@ -2,10 +2,11 @@
  * Downloading dataset files from a list of mirrors, with MD5 verification.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { DownloadError, describeError } from './errors.js';
+import { makeFolder } from '../io/folders.js';
 
 /** A file published on dataset mirrors, with its MD5 checksum as a hex string. */
 export interface RemoteFile {
@@ -55,7 +56,7 @@ export async function downloadVerified(
   options: DownloadOptions,
 ): Promise<void> {
   const log = options.log ?? ((message: string) => console.log(message));
-  mkdirSync(dirname(destination), { recursive: true });
+  makeFolder(dirname(destination));
   const failures: MirrorFailure[] = [];
   for (const mirror of options.mirrors) {
     const url = mirrorUrl(mirror, file.name);

@@ -1,5 +1,4 @@
 /** Writing generated images: grids and one PNG per image, atomically. */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { tidy } from '../engine/scope.js';
@@ -7,6 +6,7 @@ import type { Tensor } from '../engine/tensor.js';
 import { imageGrid, type RasterImage } from '../data/grid.js';
 import { encodePng } from '../data/png.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { makeFolder } from '../io/folders.js';
 
 /** Copies images [N, C, H, W] in [-1, 1] to the host. */
 export function imagesToHost(images: Tensor): {
@@ -43,7 +43,7 @@ export async function writeImageGrid(path: string, images: Tensor, columns?: num
 
 /** Writes each image as DIR/NNNNN.png; returns the paths. */
 export async function writeSeparateImages(dir: string, images: Tensor): Promise<string[]> {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const host = imagesToHost(images);
   const size = host.channels * host.height * host.width;
   const paths: string[] = [];

@@ -8,7 +8,6 @@
  * caller such as the DCGAN trainer draws the same random numbers as without it.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
@@ -33,6 +32,7 @@ import { Adam } from '../optim/optimizer.js';
 import { saveCheckpoint } from './checkpoint.js';
 import { ConsoleLogger, formatDuration, plural, type Logger } from './logger.js';
 import { MeanMeter, validateCommonTrainOptions } from './loop.js';
+import { makeFolder } from '../io/folders.js';
 
 /** The checkpoint kind of a metrics classifier. */
 export const CLASSIFIER_KIND = 'classifier';
@@ -433,7 +433,7 @@ export async function trainClassifier(
     seed: options.seed,
     seconds: Number(fit.seconds.toFixed(1)),
   };
-  mkdirSync(dirname(path), { recursive: true });
+  makeFolder(dirname(path));
   await saveCheckpoint(path, {
     kind: CLASSIFIER_KIND,
     config: fit.model.config,

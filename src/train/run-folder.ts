@@ -10,7 +10,6 @@ import {
   appendFileSync,
   constants,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -20,6 +19,7 @@ import { join, resolve } from 'node:path';
 
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkSafetensorsFile, SafetensorsError } from '../io/safetensors.js';
+import { makeFolder } from '../io/folders.js';
 
 const CHECKPOINT_PATTERN = /^step-(\d+)\.safetensors$/;
 
@@ -52,8 +52,8 @@ export class RunFolder {
       if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) {
         throw new Error('it exists and is not a folder');
       }
-      mkdirSync(this.samplesDir, { recursive: true });
-      mkdirSync(this.checkpointsDir, { recursive: true });
+      makeFolder(this.samplesDir);
+      makeFolder(this.checkpointsDir);
       accessSync(this.dir, constants.W_OK);
     } catch (error) {
       throw new Error(
