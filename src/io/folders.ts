@@ -3,10 +3,10 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 /**
- * Creates `path` and any missing parent folders, one level at a time. Node.js 20's
- * `mkdirSync(path, { recursive: true })` never returns for a path under /proc, where creating
- * a folder fails with ENOENT although the parent exists. Here such a path fails at once with the
- * error of the first mkdir(2) that fails.
+ * Creates `path` and any missing parent folders, one level at a time. Under /proc, mkdir(2)
+ * fails with ENOENT although the parent exists, and Node.js 20.20's
+ * `mkdirSync(path, { recursive: true })` spins there instead of failing (it had not returned
+ * after 10 minutes). Here such a path fails at once with the error of the first mkdir(2).
  */
 export function makeFolder(path: string): void {
   const missing: string[] = [];
