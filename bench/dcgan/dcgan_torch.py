@@ -1,16 +1,39 @@
-"""The DCGAN of the TensorFlow tutorial in PyTorch: the peer that aigc's DCGAN is timed against.
+"""The DCGAN of the TensorFlow tutorial in PyTorch: the peer that aigc's DCGAN is measured against.
 
 Same layers, initialisation, losses and update as src/models/dcgan.ts and src/train/dcgan.ts:
 one generator forward, two discriminator forwards (real and generated) and one gradient per
-network from the same graph, then one Adam step each (lr 1e-4, eps 1e-7).
+network from the same graph, then one Adam step each (lr 1e-4, beta1 0.9, eps 1e-7 by default).
 
-Usage: /usr/bin/python3 bench/dcgan/dcgan_torch.py --steps 20 --batch-size 256 --threads 2
-Prints one JSON line: images per second, milliseconds per step, and the settings used.
+Timing mode (the default) trains on one batch of random pixels and times the steps after a
+warm-up:
+
+    /usr/bin/python3 bench/dcgan/dcgan_torch.py --steps 20 --batch-size 256 --threads 2
+
+It prints one JSON line: images per second, milliseconds per step, and the settings used.
+
+Training mode (--data DIR) trains on train-images-idx3-ubyte.gz in DIR, shuffled every epoch
+by torch.randperm seeded from --seed (so the order differs from aigc's). Batches follow that
+order, and a last short batch is kept unless it contains a single image, as aigc does.
+--warmup is not used. Progress goes to stderr every 200 steps.
+With --samples N and --samples-out FILE it then writes N images from the generator in eval
+mode as an uncompressed IDX file that `aigc eval --images FILE` reads:
+
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/dcgan/dcgan_torch.py \
+        --data /usr/share/datasets/fashion-mnist --steps 1823 --batch-size 64 \
+        --lr 2e-4 --beta1 0.5 --seed 1 --threads 2 \
+        --samples 10000 --samples-out /tmp/torch-dcgan-samples-idx3-ubyte
+
+It prints one JSON line with the settings, the steps, the seconds they took and the samples path.
 """
 import argparse
+import gzip
 import json
 import os
+import struct
+import sys
 import time
+
+import numpy as np
 
 import torch
 import torch.nn as nn
@@ -55,6 +78,30 @@ def discriminator(channels, s):
     )
 
 
+def read_idx_images(directory):
+    """Read train-images-idx3-ubyte.gz in directory as floats in [-1, 1] of shape N,1,H,W."""
+    with gzip.open(os.path.join(directory, "train-images-idx3-ubyte.gz"), "rb") as f:
+        data = f.read()
+    magic, count, rows, cols = struct.unpack(">IIII", data[:16])
+    if magic != 0x00000803:
+        raise ValueError(
+            f"{directory}/train-images-idx3-ubyte.gz: invalid IDX3 ubyte images file "
+            f"(magic {magic:#010x}, expected 0x00000803)"
+        )
+    pixels = np.frombuffer(data, dtype=np.uint8, count=count * rows * cols, offset=16)
+    images = torch.from_numpy(pixels.astype(np.float32).reshape(count, 1, rows, cols))
+    return images / 127.5 - 1
+
+
+def write_idx_images(path, images):
+    """Write images in [-1, 1] of shape N,1,H,W to path as an uncompressed IDX3 ubyte file."""
+    count, _, rows, cols = images.shape
+    pixels = torch.round((images + 1) * 127.5).clamp(0, 255).to(torch.uint8)
+    with open(path, "wb") as f:
+        f.write(struct.pack(">IIII", 0x00000803, count, rows, cols))
+        f.write(pixels.numpy().tobytes())
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20)
@@ -62,22 +109,39 @@ def main():
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--image-size", type=int, default=28)
+    parser.add_argument("--data", help="train on train-images-idx3-ubyte.gz in this folder")
+    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--beta1", type=float, default=0.9)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--samples", type=int, default=0, help="images to generate after training")
+    parser.add_argument("--samples-out", help="IDX3 ubyte file for the --samples images")
     args = parser.parse_args()
+    if args.samples and not args.samples_out:
+        parser.error("--samples needs --samples-out FILE")
+    if args.samples_out and args.samples <= 0:
+        parser.error("--samples-out needs --samples N with N > 0")
+    if args.samples and not args.data:
+        parser.error("--samples needs --data DIR because the timing mode trains on random pixels")
 
-    torch.manual_seed(1)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
+    data = None
+    if args.data:
+        data = read_idx_images(args.data)
+        args.image_size = data.shape[2]
     s, latent, batch = args.image_size // 4, 100, args.batch_size
     g, d = generator(latent, 1, s), discriminator(1, s)
     g.apply(keras_init)
     d.apply(keras_init)
-    opt_g = torch.optim.Adam(g.parameters(), lr=1e-4, eps=1e-7)
-    opt_d = torch.optim.Adam(d.parameters(), lr=1e-4, eps=1e-7)
-    real = torch.rand(batch, 1, args.image_size, args.image_size) * 2 - 1
-    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    betas = (args.beta1, 0.999)
+    opt_g = torch.optim.Adam(g.parameters(), lr=args.lr, betas=betas, eps=1e-7)
+    opt_d = torch.optim.Adam(d.parameters(), lr=args.lr, betas=betas, eps=1e-7)
     g_params, d_params = list(g.parameters()), list(d.parameters())
 
-    def step():
-        fake = g(torch.randn(batch, latent))
+    def step(real):
+        n = real.shape[0]
+        ones, zeros = torch.ones(n, 1), torch.zeros(n, 1)
+        fake = g(torch.randn(n, latent))
         real_logits, fake_logits = d(real), d(fake)
         g_loss = F.binary_cross_entropy_with_logits(fake_logits, ones)
         d_loss = F.binary_cross_entropy_with_logits(
@@ -93,11 +157,16 @@ def main():
         opt_g.step()
         return d_loss.item(), g_loss.item()
 
+    if data is not None:
+        train(args, data, step, g, latent)
+        return
+
+    real = torch.rand(batch, 1, args.image_size, args.image_size) * 2 - 1
     for _ in range(args.warmup):
-        step()
+        step(real)
     start = time.perf_counter()
     for _ in range(args.steps):
-        step()
+        step(real)
     seconds = time.perf_counter() - start
     print(
         json.dumps(
@@ -110,6 +179,65 @@ def main():
                 "steps": args.steps,
                 "images_per_second": args.steps * batch / seconds,
                 "ms_per_step": seconds / args.steps * 1000,
+            }
+        )
+    )
+
+
+def train(args, data, step, g, latent):
+    """Train for args.steps steps on shuffled data, then write --samples images if requested."""
+    count, batch = data.shape[0], args.batch_size
+    # BatchNorm rejects a training batch of one image, so a last batch of one is dropped.
+    batches_per_epoch = -(-count // batch) - (1 if count % batch == 1 else 0)
+    shuffle = torch.Generator().manual_seed(args.seed)
+    steps, epoch, images = 0, 0, 0
+    start = time.perf_counter()
+    while steps < args.steps:
+        order = torch.randperm(count, generator=shuffle)
+        for b in range(batches_per_epoch):
+            if steps >= args.steps:
+                break
+            real = data[order[b * batch : (b + 1) * batch]]
+            d_loss, g_loss = step(real)
+            steps += 1
+            images += real.shape[0]
+            if steps % 200 == 0 or steps == args.steps:
+                seconds = time.perf_counter() - start
+                print(
+                    f"step {steps}/{args.steps} | epoch {epoch + 1} | d_loss {d_loss:.4f} | "
+                    f"g_loss {g_loss:.4f} | {seconds:.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        epoch += 1
+    seconds = time.perf_counter() - start
+
+    if args.samples:
+        g.eval()
+        with torch.no_grad():
+            chunks = []
+            for first in range(0, args.samples, 1000):
+                n = min(1000, args.samples - first)
+                chunks.append(g(torch.randn(n, latent)))
+        write_idx_images(args.samples_out, torch.cat(chunks))
+
+    print(
+        json.dumps(
+            {
+                "peer": "pytorch",
+                "torch": torch.__version__,
+                "threads": torch.get_num_threads(),
+                "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+                "data": args.data,
+                "batch_size": batch,
+                "lr": args.lr,
+                "beta1": args.beta1,
+                "seed": args.seed,
+                "steps": steps,
+                "epochs": steps / batches_per_epoch,
+                "seconds": seconds,
+                "images_per_second": images / seconds,
+                "samples": args.samples_out if args.samples else None,
             }
         )
     )
