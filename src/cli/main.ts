@@ -52,6 +52,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that closes the pipe early, such as `aigc generate ... | head`, is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -61,7 +67,8 @@ main(process.argv.slice(2)).then(
     process.stderr.write(`aigc: error: ${message}\n`);
     if (process.env.AIGC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
-    if (error instanceof UsageError) process.exitCode = 2;
+    // RangeError is what option and setting checks throw for values out of range.
+    if (error instanceof UsageError || error instanceof RangeError) process.exitCode = 2;
     if (error instanceof DataError) process.exitCode = 3;
   },
 );

@@ -152,6 +152,8 @@ export async function trainDcgan(
     nets.optG.lr = options.lr;
     nets.optD.lr = options.lr;
     await run.truncateMetrics(progress.step);
+  } else {
+    run.clearMetrics();
   }
   await run.writeConfig({ kind: 'dcgan', model: config, training: options, data: data.source });
   logBanner(logger, options, config, data, nets, progress);

@@ -174,7 +174,6 @@ export async function trainLanguageModel(
     const checkpoint = openResume(run, request, logger);
     const saved = (checkpoint?.meta.training ?? null) as TextTrainSettings | null;
     const settings = resolveSettings(request, saved);
-    run.prepare();
 
     const tokenizer = checkpoint ? savedTokenizer(checkpoint) : undefined;
     const data = prepareTextData(settings, tokenizer);
@@ -186,11 +185,16 @@ export async function trainLanguageModel(
     const model = createLanguageModel(settings.model, modelConfig(settings, data, checkpoint));
     model.to(settings.device);
     const trainer = new LanguageModelTrainer(model, data, settings, steps);
+    // The folder is created only once the data and model are known to be good, so a failed
+    // start leaves nothing behind.
+    run.prepare();
     let progress: Progress = { epoch: 0, batch: 0, step: 0 };
     let seconds = 0;
     if (checkpoint) {
       ({ progress, seconds } = trainer.restore(checkpoint));
       await run.truncateMetrics(progress.step);
+    } else {
+      run.clearMetrics();
     }
     await run.writeConfig({
       kind: settings.model,

@@ -18,7 +18,10 @@ export class InterruptSignal {
   // The handler runs when the current step returns to the event loop, so the message can come a
   // step after the key press.
   readonly #onSignal = () => {
-    if (this.#requested) process.exit(130);
+    if (this.#requested) {
+      process.stderr.write('\ninterrupted again: quitting without saving\n');
+      process.exit(130);
+    }
     this.#requested = true;
     process.stderr.write(
       '\ninterrupted: saving a checkpoint after this step; press Ctrl-C again to quit without saving\n',

@@ -76,6 +76,14 @@ export class RunFolder {
   }
 
   /**
+   * Removes the metrics of an earlier start that left no checkpoint (one stopped by a second
+   * Ctrl-C, say), so a new run's log does not continue the old one.
+   */
+  clearMetrics(): void {
+    rmSync(this.metricsPath, { force: true });
+  }
+
+  /**
    * Drops metric records past `step`, so a resumed run's log continues from its checkpoint
    * instead of repeating the steps that the interrupted run logged after it.
    */
@@ -132,7 +140,7 @@ export class RunFolder {
       } catch (error) {
         if (!(error instanceof SafetensorsError)) throw error;
         problems.push(error.message);
-        warn(`warning: skipping a damaged checkpoint: ${error.message}`);
+        warn(`skipping a damaged checkpoint: ${error.message}`);
       }
     }
     throw new Error(

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
@@ -144,6 +151,22 @@ test('dcgan resume skips a truncated checkpoint', async () => {
       tidy(() => readCheckpoint(newest, 'dcgan').meta.progress.step),
       6,
     );
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('dcgan new run replaces stale metrics', async () => {
+  const tmp = makeTempDir();
+  try {
+    const data = writeTinyDataset(tmp.dir);
+    const out = join(tmp.dir, 'run');
+    // A run that quit without a checkpoint leaves its metrics behind.
+    mkdirSync(out);
+    writeFileSync(join(out, 'metrics.jsonl'), '{"step":5,"d_loss":1}\n{"step":10,"d_loss":1}\n');
+    await trainDcgan(options(data, out, { epochs: 1 }), new MemoryLogger(), noSignal());
+    const steps = metrics(out).map((record) => record.step);
+    assert.deepEqual(steps, [1, 2, 3]);
   } finally {
     tmp.remove();
   }

@@ -1,5 +1,6 @@
 /** `aigc eval`: FID, KID, classifier score, precision and recall of generated images. */
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 import { writeFileAtomic } from '../../io/atomic.js';
 import { formatMetricsTable } from '../../metrics/evaluate.js';
@@ -155,6 +156,22 @@ function reportPath(options: EvalImagesOptions, report: EvalReport, out?: string
   return null;
 }
 
+/** Rejects a --out file that cannot be written, before minutes of evaluation. */
+function checkReportPath(path: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UsageError(`--out ${path} is a folder; name a .json file, such as ${path}/eval.json`);
+  }
+  const folder = dirname(path);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `--out ${path}: cannot write to ${folder} (${(error as NodeJS.ErrnoException).code}); ` +
+        'name a file in an existing, writable folder',
+    );
+  }
+}
+
 /** Runs `aigc eval ARGS`: prints the metrics table and writes the JSON report. */
 export async function evalImagesCommand(
   argv: string[],
@@ -166,6 +183,7 @@ export async function evalImagesCommand(
     return 0;
   }
   const { options, out } = parsed;
+  if (out !== undefined) checkReportPath(resolve(out));
   const report = await evaluateImages(options, logger);
   const labels = { checkpoint: 'generated', real: 'train split', images: 'images' } as const;
   logger.info(
