@@ -178,12 +178,19 @@ test('generate rejects bad output paths', async () => {
     );
     const file = join(tmp.dir, 'taken');
     writeFileSync(file, 'not a folder');
+    const used = join(tmp.dir, 'used');
+    mkdirSync(used);
+    writeFileSync(join(used, '00000.png'), 'an earlier image');
     const cases: [string[], RegExp][] = [
       [['--out', join(tmp.dir, 's.jpg')], /s\.jpg: aigc writes PNG images only; .*\.png/],
       [['--out', tmp.dir], /is a folder; name a \.png file/],
       [
         ['--out', join(tmp.dir, 'grid.png'), '--separate', file],
         /--separate .*taken is a file, not a folder/,
+      ],
+      [
+        ['--out', join(tmp.dir, 'grid.png'), '--separate', used],
+        /--separate .*used already contains 1 numbered image \(00000\.png, \.\.\.\)/,
       ],
     ];
     for (const [args, pattern] of cases) {

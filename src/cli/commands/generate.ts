@@ -1,5 +1,5 @@
 /** `aigc generate`: samples from a checkpoint, whatever model it holds. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 
 import { loadDcganGenerator, sampleDcgan } from '../../sample/dcgan.js';
@@ -31,7 +31,11 @@ const GENERATE_OPTIONS: OptionSpecs = {
     help: 'noise seed; the same seed gives the same images (default 0)',
   },
   out: { type: 'string', value: 'FILE', help: 'grid PNG to write (default samples.png)' },
-  separate: { type: 'string', value: 'DIR', help: 'also write one PNG per image into DIR' },
+  separate: {
+    type: 'string',
+    value: 'DIR',
+    help: 'also write one PNG per image into DIR, which must hold no earlier images',
+  },
   columns: { type: 'string', value: 'N', help: 'images per grid row (default: a square grid)' },
   label: { type: 'string', value: 'N', help: 'class to draw, for conditional models' },
   device: { type: 'string', value: 'cpu|cuda', help: 'where to run (default cpu)' },
@@ -114,7 +118,17 @@ function checkImageOutputs(out: string, separate: string | undefined): void {
       `--out ${out}: aigc writes PNG images only; name the file with a .png extension`,
     );
   }
-  if (separate !== undefined && existsSync(separate) && !statSync(separate).isDirectory()) {
-    throw new UsageError(`--separate ${separate} is a file, not a folder; name a folder`);
+  if (separate !== undefined && existsSync(separate)) {
+    if (!statSync(separate).isDirectory()) {
+      throw new UsageError(`--separate ${separate} is a file, not a folder; name a folder`);
+    }
+    // Overwriting some numbered images of an earlier call and keeping the rest would mix runs.
+    const earlier = readdirSync(separate).filter((name) => /^\d{5}\.png$/.test(name));
+    if (earlier.length > 0) {
+      throw new UsageError(
+        `--separate ${separate} already contains ${plural(earlier.length, 'numbered image')} ` +
+          `(${earlier[0]}, ...); name an empty or new folder, or delete them first`,
+      );
+    }
   }
 }
