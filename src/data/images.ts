@@ -28,15 +28,29 @@ const JPEG_SIGNATURE = [0xff, 0xd8, 0xff];
 export function decodeImage(bytes: Buffer, path: string): RgbaImage {
   if (startsWith(bytes, PNG_SIGNATURE)) {
     // pngjs expands palettes, grayscale and 16-bit samples to 8-bit RGBA.
-    const png = PNG.sync.read(bytes);
+    const png = decodeWith('PNG', path, () => PNG.sync.read(bytes));
     return { width: png.width, height: png.height, data: png.data };
   }
   if (startsWith(bytes, JPEG_SIGNATURE)) {
-    const jpeg = decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true });
+    const jpeg = decodeWith('JPEG', path, () =>
+      decodeJpeg(bytes, { useTArray: true, formatAsRGBA: true }),
+    );
     return { width: jpeg.width, height: jpeg.height, data: jpeg.data };
   }
   const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0'));
   throw new DataError(`${path} is neither PNG nor JPEG: it starts with bytes ${head.join(' ')}`);
+}
+
+/** Runs a decoder and turns its failure into a DataError that names the file. */
+function decodeWith<T>(format: string, path: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (error) {
+    throw new DataError(
+      `${path} is a damaged or truncated ${format} file (decoder message: ` +
+        `${(error as Error).message}); replace it or remove it from the folder`,
+    );
+  }
 }
 
 function startsWith(bytes: Uint8Array, signature: number[]): boolean {

@@ -111,6 +111,20 @@ describe('decodeImage', () => {
     assert.deepEqual(Array.from(toChannels(image, 1)), [76]);
   });
 
+  test('truncated PNG and JPEG', () => {
+    const png = solidPng(16, 16, [10, 20, 30]);
+    assert.throws(() => decodeImage(png.subarray(0, png.length - 20), 'cut.png'), DataError);
+    assert.throws(
+      () => decodeImage(png.subarray(0, png.length - 20), 'cut.png'),
+      /cut\.png is a damaged or truncated PNG file \(decoder message: .+\); replace it/,
+    );
+    const jpeg = solidJpeg(16, 16, [10, 20, 30]);
+    assert.throws(
+      () => decodeImage(jpeg.subarray(0, 40), 'cut.jpg'),
+      /cut\.jpg is a damaged or truncated JPEG file/,
+    );
+  });
+
   test('unknown format', () => {
     assert.throws(
       () => decodeImage(Buffer.from('GIF89a'), 'x.png'),
