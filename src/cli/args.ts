@@ -1,4 +1,5 @@
 /** Command-line parsing helpers: typed option values with errors that name the flag. */
+import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 import type { Device } from '../engine/dtype.js';
@@ -159,13 +160,24 @@ export function deviceOption(values: Record<string, unknown>): Device {
   return text as Device;
 }
 
+/**
+ * Returns the default run folder, runs/DATA-MODEL. DATA is the data set name, or the last part of
+ * a path, with characters other than letters, digits, '.', '_' and '-' replaced by '-'.
+ */
+export function defaultRunFolder(data: string, model: string): string {
+  const name = basename(data.replace(/[\\/]+$/, ''))
+    .replace(/[^\w.-]+/g, '-')
+    .replace(/^[-.]+/, '');
+  return `runs/${name || 'data'}-${model}`;
+}
+
 /** The options every `train` command accepts. */
 export const COMMON_TRAIN_OPTIONS: OptionSpecs = {
   data: { type: 'string', value: 'NAME|PATH', help: 'data set name or path (required)' },
   out: {
     type: 'string',
     value: 'DIR',
-    help: 'run folder for config, metrics, samples, checkpoints',
+    help: 'run folder for config, metrics, samples, checkpoints (default runs/DATA-MODEL)',
   },
   epochs: { type: 'string', value: 'N', help: 'passes over the training data' },
   steps: {

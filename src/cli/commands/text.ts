@@ -33,6 +33,7 @@ import {
 import { ConsoleLogger } from '../../train/logger.js';
 import { resolveCheckpoint } from '../../train/run-folder.js';
 import {
+  defaultRunFolder,
   COMMON_TRAIN_OPTIONS,
   deviceOption,
   floatOption,
@@ -242,7 +243,7 @@ export function parseTextTrainOptions(
   const nonNegative = (v: number) => v >= 0;
   const request: TextTrainRequest = {
     model,
-    out: out ?? `runs/${data!.replace(/[^\w.-]+/g, '-')}-${model}`,
+    out: out ?? defaultRunFolder(data!, model),
     resume,
     data,
     steps: intOption(values, 'steps', undefined),

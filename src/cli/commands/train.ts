@@ -10,6 +10,7 @@ import {
   trainDcgan,
 } from '../../train/dcgan.js';
 import {
+  defaultRunFolder,
   COMMON_TRAIN_OPTIONS,
   deviceOption,
   floatOption,
@@ -140,7 +141,7 @@ function parseDcganValues(values: Record<string, unknown>, data: string): DcganT
   return {
     ...d,
     data,
-    out: stringOption(values, 'out') ?? `runs/${data.replace(/[^\w.-]+/g, '-')}-dcgan`,
+    out: stringOption(values, 'out') ?? defaultRunFolder(data, 'dcgan'),
     epochs: intOption(values, 'epochs', d.epochs),
     steps: intOption(values, 'steps', undefined),
     timeLimitMinutes: floatOptionOrUndefined(values, 'time-limit'),
