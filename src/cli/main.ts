@@ -16,7 +16,7 @@ Commands:
   demo          train DCGAN on Fashion-MNIST for a few minutes and write a sample grid
   info          print the linked libtorch, threads and devices
 
-Run 'aigc COMMAND --help' for a command's options.
+Run 'aigc COMMAND --help' for a command's options, and 'aigc --version' for the version.
 Environment: AIGC_HOME (cache folder, default ~/.cache/aigc), AIGC_NUM_THREADS (intra-op
 threads, default: one per core), NO_COLOR, AIGC_DEBUG=1 (print stack traces).
 Exit status: 0 done, 1 failed, 2 invalid command or option, 3 invalid or missing data,
@@ -31,6 +31,14 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
       console.log(HELP);
       return command === undefined ? 2 : 0;
+    case '--version':
+    case '-V': {
+      const { readFileSync } = await import('node:fs');
+      const packageJson = new URL('../../../package.json', import.meta.url);
+      const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
+      console.log(`aigc ${version}`);
+      return 0;
+    }
     case 'train':
       return trainCommand(rest);
     case 'generate':
