@@ -404,6 +404,12 @@ function logBanner(
       `${s.gradClip || 'off'}; seed ${s.seed}, device ${s.device}` +
       (progress.step > 0 ? `; resuming at step ${progress.step}` : ''),
   );
+  if (s.warmupSteps > steps) {
+    logger.warn(
+      `--warmup-steps ${s.warmupSteps} is longer than the ${steps} training steps, so the ` +
+        `warm-up is cut to ${steps} steps and the learning rate ends near its peak with no decay`,
+    );
+  }
 }
 
 export interface EvaluationResult {
