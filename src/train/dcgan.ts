@@ -131,7 +131,7 @@ export async function trainDcgan(
     log: (m) => logger.info(m),
     warn: (m) => logger.warn(m),
   });
-  const config = modelConfig(data, options, resumeFrom);
+  const config = modelConfig(data, options, resumeFrom, (m) => logger.warn(m));
   if (options.batchSize > data.count) {
     throw new RangeError(
       `--batch-size ${options.batchSize} is larger than the ${data.count} images in ` +
@@ -215,10 +215,33 @@ function keepCheckpoint(checkpoint: LoadedCheckpoint): LoadedCheckpoint {
   return checkpoint;
 }
 
+/**
+ * Returns the number of classes of a conditional model, the largest label + 1, and warns when
+ * labels below it have no images, because `generate --label` would then draw untrained classes.
+ */
+function classCount(labels: ArrayLike<number>, source: string, warn: (m: string) => void) {
+  const seen = new Set<number>();
+  let largest = 0;
+  for (let i = 0; i < labels.length; i++) {
+    seen.add(labels[i]!);
+    largest = Math.max(largest, labels[i]!);
+  }
+  const count = largest + 1;
+  if (seen.size < count) {
+    warn(
+      `the labels of ${source} run from 0 to ${largest} but only ${seen.size} of these ` +
+        `${count} classes have images; the model gets ${count} classes, and the others ` +
+        'stay untrained',
+    );
+  }
+  return count;
+}
+
 function modelConfig(
   data: ImageSet,
   options: DcganTrainOptions,
   resumeFrom: LoadedCheckpoint | null,
+  warn: (message: string) => void,
 ): DcganConfig {
   if (data.width !== data.height) {
     throw new RangeError(
@@ -229,10 +252,10 @@ function modelConfig(
   if (options.conditional && data.labels === null) {
     throw new Error(
       `--conditional needs class labels, but ${data.source} has none; use an IDX pair with ` +
-        'labels, or train without --conditional',
+        'labels or an image folder with one subfolder per class, or train without --conditional',
     );
   }
-  const numClasses = options.conditional ? Math.max(...data.labels!) + 1 : 0;
+  const numClasses = options.conditional ? classCount(data.labels!, data.source, warn) : 0;
   const config: DcganConfig = {
     channels: data.channels,
     imageSize: data.width,

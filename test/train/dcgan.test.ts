@@ -245,6 +245,26 @@ test('conditional dcgan generates requested class', async () => {
   }
 });
 
+test('conditional dcgan warns about empty classes', async () => {
+  const tmp = makeTempDir();
+  try {
+    const dir = writeTinyDataset(tmp.dir);
+    // Relabel the 48 images as classes 0 and 5 only.
+    const labels = Uint8Array.from({ length: 48 }, (_, i) => (i % 2) * 5);
+    writeFileSync(join(dir, 'train-labels-idx1-ubyte.gz'), encodeIdx(labels, [48], { gzip: true }));
+    const logger = new MemoryLogger();
+    const out = join(tmp.dir, 'run');
+    await trainDcgan(options(dir, out, { conditional: true, steps: 1 }), logger, noSignal());
+    const warnings = logger.lines.filter(({ level }) => level === 'warn').map((l) => l.message);
+    assert.ok(
+      warnings.some((m) => /run from 0 to 5 but only 2 of these 6 classes have images/.test(m)),
+      `expected a warning about empty classes, got: ${warnings.join(' | ')}`,
+    );
+  } finally {
+    tmp.remove();
+  }
+});
+
 test('dcgan eval-every adds FID and KID', async () => {
   const tmp = makeTempDir();
   const previousHome = process.env.AIGC_HOME;
