@@ -314,6 +314,9 @@ function loadAddon(): NativeAddon {
   // already uses every core, and a second pool from OpenBLAS on the same cores halves the speed
   // of convolutions, so OpenBLAS stays single-threaded unless the user says otherwise.
   process.env.OPENBLAS_NUM_THREADS ??= '1';
+  // TODO: choose the OpenMP wait policy from the machine's load. libgomp's threads spin while
+  // they wait, which is fastest on idle cores but slows training several times when another
+  // process competes for them; OMP_WAIT_POLICY=PASSIVE reverses the trade-off.
   const path = join(packageRoot(), 'build/Release/aigc_native.node');
   if (!existsSync(path)) {
     throw new Error(
