@@ -47,5 +47,6 @@ if (describe.status !== 0) {
 console.log(`aigc: ${describe.stdout.trim()}`);
 // Configuring is cheap, and make tracks each object's command line, so a changed libtorch
 // location or flag rebuilds exactly the objects it affects.
-run(['configure', ...nodedirArgs()]);
-run(['build', '-j', String(availableParallelism())]);
+// node-gyp's 'gyp info' lines repeat on every set-up, so only its warnings and errors show.
+run(['configure', '--loglevel=warn', ...nodedirArgs()]);
+run(['build', '--loglevel=warn', '-j', String(availableParallelism())]);
