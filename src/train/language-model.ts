@@ -187,7 +187,8 @@ export async function trainLanguageModel(
     const trainer = new LanguageModelTrainer(model, data, settings, steps);
     // The folder is created only once the data and model are known to be good, so a failed
     // start leaves nothing behind.
-    run.prepare();
+    // Text runs write no images, so they need no samples/ folder.
+    run.prepare({ samples: false });
     let progress: Progress = { epoch: 0, batch: 0, step: 0 };
     let seconds = 0;
     if (checkpoint) {

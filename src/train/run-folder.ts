@@ -2,7 +2,7 @@
  * A run folder contains everything one training run writes:
  *   config.json            the resolved configuration
  *   metrics.jsonl          one JSON object per logged step or evaluation
- *   samples/               images written during training
+ *   samples/               images written during training (image models only)
  *   checkpoints/step-N.safetensors
  */
 import {
@@ -47,12 +47,13 @@ export class RunFolder {
   }
 
   /** Creates the folder tree, or fails with a message that names the folder and the fix. */
-  prepare(): void {
+  /** Creates the run folder and its checkpoints folder, and samples/ unless `samples` is false. */
+  prepare({ samples = true }: { samples?: boolean } = {}): void {
     try {
       if (existsSync(this.dir) && !statSync(this.dir).isDirectory()) {
         throw new Error('it exists and is not a folder');
       }
-      makeFolder(this.samplesDir);
+      if (samples) makeFolder(this.samplesDir);
       makeFolder(this.checkpointsDir);
       accessSync(this.dir, constants.W_OK);
     } catch (error) {
