@@ -43,7 +43,13 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 import { ConsoleLogger, formatDuration, plural, progressBar, type Logger } from './logger.js';
-import { checkFinite, InterruptSignal, MeanMeter, validateCommonTrainOptions } from './loop.js';
+import {
+  checkFinite,
+  InterruptSignal,
+  MeanMeter,
+  type SavedInterval,
+  validateCommonTrainOptions,
+} from './loop.js';
 import { RunFolder } from './run-folder.js';
 
 export interface DcganTrainOptions {
@@ -146,8 +152,9 @@ export async function trainDcgan(
   const nets = buildNetworks(config, options);
   let progress: Progress = { epoch: 0, batch: 0, step: 0 };
   let seconds = 0;
+  let interval: SavedInterval | undefined;
   if (resumeFrom) {
-    ({ progress, seconds } = restore(resumeFrom, nets));
+    ({ progress, seconds, interval } = restore(resumeFrom, nets));
     // The learning rate comes from this command, so a diverged run can resume with a lower one.
     nets.optG.lr = options.lr;
     nets.optD.lr = options.lr;
@@ -171,7 +178,7 @@ export async function trainDcgan(
   const fixed = fixedInputs(config, options);
   const trainer = new DcganTrainer(nets, dataset, config, options, evaluator);
   try {
-    const state = await trainer.run(run, logger, interrupt, progress, seconds, fixed);
+    const state = await trainer.run(run, logger, interrupt, progress, seconds, fixed, interval);
     await writeProgressGif(run, logger);
     return { ...state, folder: run.dir };
   } finally {
@@ -293,9 +300,10 @@ function restore(checkpoint: LoadedCheckpoint, nets: Networks) {
   const rng = checkpoint.tensors.get('rng.cpu');
   if (rng) setRngState(rng);
   const seconds = Number(checkpoint.meta.extra?.seconds ?? 0);
+  const interval = checkpoint.meta.extra?.interval as SavedInterval | undefined;
   const progress = checkpoint.meta.progress;
   for (const t of checkpoint.tensors.values()) t.dispose();
-  return { progress, seconds };
+  return { progress, seconds, interval };
 }
 
 /** A batch's image indices as an int64 tensor on `device`. */
@@ -419,15 +427,18 @@ export class DcganTrainer {
     start: Progress,
     secondsBefore: number,
     fixed: { noise: Tensor; labels: Tensor | null },
+    interval?: SavedInterval,
   ): Promise<Omit<DcganTrainResult, 'folder'>> {
     const { epochs, batchSize, steps: maxSteps } = this.options;
     const count = this.dataset.images.size(0);
     // A final batch of one image would break batch normalisation's statistics; drop it.
     const batchesPerEpoch = Math.ceil(count / batchSize) - (count % batchSize === 1 ? 1 : 0);
     const progress = { ...start };
+    // An interrupted interval continues after a resume, so both runs log the same means.
     const meter = new MeanMeter();
+    meter.restore(interval?.meter);
     let seconds = secondsBefore;
-    let intervalSeconds = 0;
+    let intervalSeconds = interval?.seconds ?? 0;
     let lastCheckpoint = '';
     let lastSample: string | null = null;
     const limitSeconds = (this.options.timeLimitMinutes ?? Infinity) * 60;
@@ -441,7 +452,11 @@ export class DcganTrainer {
       );
     }
     const save = async (extra: Record<string, unknown> = {}) => {
-      lastCheckpoint = await this.#checkpoint(run, progress, seconds, extra);
+      const current = { meter: meter.state(), seconds: intervalSeconds };
+      lastCheckpoint = await this.#checkpoint(run, progress, seconds, {
+        interval: current,
+        ...extra,
+      });
     };
 
     while (progress.epoch < epochs) {

@@ -41,7 +41,7 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 import { ConsoleLogger, formatDuration, plural, progressBar, type Logger } from './logger.js';
-import { checkFinite, InterruptSignal, MeanMeter } from './loop.js';
+import { checkFinite, InterruptSignal, MeanMeter, type SavedInterval } from './loop.js';
 import { RunFolder } from './run-folder.js';
 
 /** Model size options; each model reads the ones it has. */
@@ -477,6 +477,7 @@ export class LanguageModelTrainer {
   readonly #trainTokens: Tensor;
   readonly #validTokens: Tensor;
   #lastEval: LastEvaluation = { loss: NaN, bpc: NaN, step: -1 };
+  #savedInterval: SavedInterval | undefined;
 
   constructor(
     readonly model: LanguageModel,
@@ -520,6 +521,7 @@ export class LanguageModelTrainer {
     const seconds = Number(checkpoint.meta.extra?.seconds ?? 0);
     const lastEval = checkpoint.meta.extra?.lastEval as LastEvaluation | undefined;
     if (lastEval) this.#lastEval = lastEval;
+    this.#savedInterval = checkpoint.meta.extra?.interval as SavedInterval | undefined;
     for (const t of checkpoint.tensors.values()) t.dispose();
     return { progress: checkpoint.meta.progress, seconds };
   }
@@ -566,10 +568,13 @@ export class LanguageModelTrainer {
     const { logEvery, evalEvery, checkpointEvery, batchSize, context } = this.settings;
     const perEpoch = stepsPerEpoch(this.settings, this.data.trainTokens.length);
     const tokensPerStep = batchSize * context;
+    // A run interrupted in the middle of a logging interval saves the interval so far, and the
+    // resumed run continues it, so both runs log the same mean losses.
     const meter = new MeanMeter();
+    meter.restore(this.#savedInterval?.meter);
     let step = start.step;
     let seconds = secondsBefore;
-    let intervalSeconds = 0;
+    let intervalSeconds = this.#savedInterval?.seconds ?? 0;
     let lastCheckpoint = '';
     const progressAt = (): Progress => ({
       epoch: Math.floor(step / perEpoch),
@@ -577,7 +582,8 @@ export class LanguageModelTrainer {
       step,
     });
     const save = async (extra: Record<string, unknown> = {}) => {
-      lastCheckpoint = await this.#checkpoint(run, progressAt(), seconds, extra);
+      const interval = { meter: meter.state(), seconds: intervalSeconds };
+      lastCheckpoint = await this.#checkpoint(run, progressAt(), seconds, { interval, ...extra });
     };
 
     if (step === 0) this.#logEvaluation(run, logger, step, seconds);

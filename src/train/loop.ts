@@ -62,6 +62,12 @@ export function checkFinite(losses: Record<string, number>, where: string, hint:
 }
 
 /** Running means of named values over a logging interval. */
+/** The logging interval in progress when a checkpoint was saved: meter sums and seconds. */
+export interface SavedInterval {
+  meter: { sums: Record<string, number>; count: number };
+  seconds: number;
+}
+
 export class MeanMeter {
   #sums: Record<string, number> = {};
   #count = 0;
@@ -75,6 +81,18 @@ export class MeanMeter {
 
   get count(): number {
     return this.#count;
+  }
+
+  /** Returns the sums and count of the current interval, for a checkpoint. */
+  state(): SavedInterval['meter'] {
+    return { sums: { ...this.#sums }, count: this.#count };
+  }
+
+  /** Continues an interval saved by state(), so a resumed run logs the same means. */
+  restore(state: SavedInterval['meter'] | undefined): void {
+    if (state === undefined) return;
+    this.#sums = { ...state.sums };
+    this.#count = state.count;
   }
 
   /** The means since the last reset, then starts a new interval. */

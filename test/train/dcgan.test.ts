@@ -120,6 +120,55 @@ test('dcgan resume matches uninterrupted run', async () => {
   }
 });
 
+/** Requests a stop at the given poll, as a Ctrl-C after that many steps would. */
+class StopAfter extends InterruptSignal {
+  #polls = 0;
+
+  constructor(readonly steps: number) {
+    super(false);
+  }
+
+  override async poll(): Promise<boolean> {
+    if (++this.#polls >= this.steps) this.request();
+    return super.poll();
+  }
+}
+
+test('dcgan interrupted log interval continues', async () => {
+  const tmp = makeTempDir();
+  try {
+    const data = writeTinyDataset(tmp.dir);
+    const straight = join(tmp.dir, 'straight');
+    const resumed = join(tmp.dir, 'resumed');
+    // With 3 steps per epoch and a log line every 2 steps, Ctrl-C at step 2 of the second
+    // epoch (step 5) stops inside an interval that the resumed run must complete.
+    const settings = { epochs: 3, logEvery: 2 };
+    await trainDcgan(options(data, straight, settings), new MemoryLogger(), noSignal());
+    const stopped = await trainDcgan(
+      options(data, resumed, settings),
+      new MemoryLogger(),
+      new StopAfter(5),
+    );
+    assert.equal(stopped.interrupted, true);
+    await trainDcgan(
+      options(data, resumed, { ...settings, resume: true }),
+      new MemoryLogger(),
+      noSignal(),
+    );
+    const a = metrics(straight);
+    const b = metrics(resumed);
+    assert.deepEqual(
+      b.map((record) => record.step),
+      a.map((record) => record.step),
+    );
+    a.forEach((record, i) => {
+      assert.equal(b[i]!.g_loss, record.g_loss, `step ${record.step} g_loss differs`);
+    });
+  } finally {
+    tmp.remove();
+  }
+});
+
 test('dcgan resume skips a truncated checkpoint', async () => {
   const tmp = makeTempDir();
   try {
