@@ -2,7 +2,7 @@
 import { readCheckpointMeta } from '../train/checkpoint.js';
 import { resolveCheckpoint } from '../train/run-folder.js';
 
-/** The value of `--checkpoint X` or `--checkpoint=X` in argv, if any. */
+/** Returns the value of `--checkpoint X` or `--checkpoint=X` in argv, if any. */
 export function checkpointArgument(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -12,7 +12,7 @@ export function checkpointArgument(argv: readonly string[]): string | undefined 
   return undefined;
 }
 
-/** The checkpoint file and the kind of model it contains, or null without --checkpoint. */
+/** Returns the checkpoint file and the kind of model it contains, or null without --checkpoint. */
 export function checkpointKind(argv: readonly string[]): { path: string; kind: string } | null {
   const named = checkpointArgument(argv);
   if (named === undefined) return null;

@@ -8,10 +8,12 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 
+import { keep } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { loadTensors, saveTensors } from '../io/tensors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerKind, OptimizerState, ParamState } from '../optim/optimizer.js';
+import type { RunFolder } from './run-folder.js';
 
 const FORMAT_VERSION = 1;
 
@@ -133,6 +135,35 @@ export function readCheckpoint(path: string, expectedKind?: string | readonly st
     );
   }
   return { path, meta, tensors } satisfies LoadedCheckpoint;
+}
+
+/**
+ * Opens the checkpoint that a training run resumes from: the newest intact one of `run`, which
+ * must contain a model of `kind`. Without `resume` it checks that the folder has no checkpoint
+ * yet and returns null. The tensors are kept out of every scope: dispose() them after restoring.
+ */
+export function openResumeCheckpoint(
+  run: RunFolder,
+  resume: boolean,
+  kind: string,
+  warn: (message: string) => void,
+): LoadedCheckpoint | null {
+  const latest = run.latestCheckpoint();
+  if (!resume) {
+    if (latest !== null) {
+      throw new Error(
+        `${run.dir} already contains a run (${latest}); pass --resume to continue it, or ` +
+          'choose another --out folder',
+      );
+    }
+    return null;
+  }
+  if (latest === null) {
+    throw new Error(`--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`);
+  }
+  const checkpoint = readCheckpoint(run.latestIntactCheckpoint(warn)!, kind);
+  for (const t of checkpoint.tensors.values()) keep(t);
+  return checkpoint;
 }
 
 /**

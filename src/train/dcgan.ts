@@ -35,9 +35,9 @@ import { dcganSampler } from '../metrics/samplers.js';
 import { Adam } from '../optim/optimizer.js';
 import { gridOf, writeRaster } from '../sample/image-output.js';
 import {
+  openResumeCheckpoint,
   type LoadedCheckpoint,
   type Progress,
-  readCheckpoint,
   restoreModule,
   restoreOptimizer,
   saveCheckpoint,
@@ -129,7 +129,7 @@ export async function trainDcgan(
 ): Promise<DcganTrainResult> {
   validateCommonTrainOptions(options);
   const run = new RunFolder(options.out);
-  const resumeFrom = openResume(run, options, logger);
+  const resumeFrom = openResumeCheckpoint(run, options.resume, 'dcgan', (m) => logger.warn(m));
 
   const data = await loadDataset(options.data, {
     split: 'train',
@@ -189,37 +189,6 @@ export async function trainDcgan(
     fixed.noise.dispose();
     fixed.labels?.dispose();
   }
-}
-
-function openResume(
-  run: RunFolder,
-  options: DcganTrainOptions,
-  logger: Logger,
-): LoadedCheckpoint | null {
-  const latest = run.latestCheckpoint();
-  if (!options.resume) {
-    if (latest !== null) {
-      throw new Error(
-        `${run.dir} already contains a run (${latest}); pass --resume to continue it, or choose ` +
-          'another --out folder',
-      );
-    }
-    return null;
-  }
-  if (latest === null) {
-    throw new Error(`--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`);
-  }
-  return keepCheckpoint(
-    readCheckpoint(
-      run.latestIntactCheckpoint((message) => logger.warn(message))!,
-      'dcgan',
-    ),
-  );
-}
-
-function keepCheckpoint(checkpoint: LoadedCheckpoint): LoadedCheckpoint {
-  for (const t of checkpoint.tensors.values()) keep(t);
-  return checkpoint;
 }
 
 /**

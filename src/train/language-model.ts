@@ -33,9 +33,9 @@ import {
   windowBatch,
 } from '../text/windows.js';
 import {
+  openResumeCheckpoint,
   type LoadedCheckpoint,
   type Progress,
-  readCheckpoint,
   restoreModule,
   restoreOptimizer,
   saveCheckpoint,
@@ -171,7 +171,9 @@ export async function trainLanguageModel(
 ): Promise<TextTrainResult> {
   try {
     const run = new RunFolder(request.out);
-    const checkpoint = openResume(run, request, logger);
+    const checkpoint = openResumeCheckpoint(run, request.resume ?? false, request.model, (m) =>
+      logger.warn(m),
+    );
     const saved = (checkpoint?.meta.training ?? null) as TextTrainSettings | null;
     const settings = resolveSettings(request, saved);
 
@@ -213,32 +215,6 @@ export async function trainLanguageModel(
   } finally {
     interrupt.release();
   }
-}
-
-function openResume(
-  run: RunFolder,
-  request: TextTrainRequest,
-  logger: Logger,
-): LoadedCheckpoint | null {
-  const latest = run.latestCheckpoint();
-  if (!request.resume) {
-    if (latest !== null) {
-      throw new Error(
-        `${run.dir} already contains a run (${latest}); pass --resume to continue it, or ` +
-          'choose another --out folder',
-      );
-    }
-    return null;
-  }
-  if (latest === null) {
-    throw new Error(`--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`);
-  }
-  const checkpoint = readCheckpoint(
-    run.latestIntactCheckpoint((message) => logger.warn(message))!,
-    request.model,
-  );
-  for (const t of checkpoint.tensors.values()) keep(t);
-  return checkpoint;
 }
 
 /** Merges the request's settings over the checkpoint's (when resuming) over the defaults. */

@@ -101,7 +101,7 @@ export function progressBar(fraction: number, width = 20): string {
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }
 
-/** A count with its noun, in the plural unless the count is 1: "1 step", "3 steps". */
+/** Formats a count with its noun, in the plural unless the count is 1: "1 step", "3 steps". */
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

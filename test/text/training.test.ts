@@ -10,7 +10,8 @@ import { loadLanguageModel } from '../../src/sample/text.js';
 import { CheckpointError, readCheckpoint } from '../../src/train/checkpoint.js';
 import { type TextTrainRequest, trainLanguageModel } from '../../src/train/language-model.js';
 import { MemoryLogger } from '../../src/train/logger.js';
-import { DivergenceError, InterruptSignal } from '../../src/train/loop.js';
+import { DivergenceError } from '../../src/train/loop.js';
+import { noSignal, StopAfter } from '../helpers/signals.js';
 import { warmupCosineSchedule } from '../../src/optim/schedule.js';
 import { makeTempDir } from '../data/helpers.js';
 import { assertIdentical } from '../helpers/assert.js';
@@ -63,22 +64,6 @@ function metrics(out: string): Metric[] {
     .trim()
     .split('\n')
     .map((line) => JSON.parse(line) as Metric);
-}
-
-const noSignal = () => new InterruptSignal(false);
-
-/** Acts as a Ctrl-C after `steps` training steps. */
-class StopAfter extends InterruptSignal {
-  #polls = 0;
-
-  constructor(readonly steps: number) {
-    super(false);
-  }
-
-  override async poll(): Promise<boolean> {
-    if (++this.#polls >= this.steps) this.request();
-    return super.poll();
-  }
 }
 
 /** Captures what `fn` writes to stdout and console.log. */

@@ -19,7 +19,8 @@ import {
   trainDcgan,
 } from '../../src/train/dcgan.js';
 import { MemoryLogger } from '../../src/train/logger.js';
-import { DivergenceError, InterruptSignal } from '../../src/train/loop.js';
+import { DivergenceError } from '../../src/train/loop.js';
+import { noSignal, StopAfter } from '../helpers/signals.js';
 import { memory, tidy } from '../../src/index.js';
 import { makeTempDir } from '../data/helpers.js';
 
@@ -64,8 +65,6 @@ function metrics(out: string): Record<string, number>[] {
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, number>);
 }
-
-const noSignal = () => new InterruptSignal(false);
 
 test('dcgan run writes the run folder', async () => {
   const tmp = makeTempDir();
@@ -119,20 +118,6 @@ test('dcgan resume matches uninterrupted run', async () => {
     tmp.remove();
   }
 });
-
-/** Requests a stop at the given poll, as a Ctrl-C after that many steps would. */
-class StopAfter extends InterruptSignal {
-  #polls = 0;
-
-  constructor(readonly steps: number) {
-    super(false);
-  }
-
-  override async poll(): Promise<boolean> {
-    if (++this.#polls >= this.steps) this.request();
-    return super.poll();
-  }
-}
 
 test('dcgan interrupted log interval continues', async () => {
   const tmp = makeTempDir();

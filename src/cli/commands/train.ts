@@ -119,7 +119,7 @@ function camelCase(flag: string): string {
   return name === 'timeLimit' ? 'timeLimitMinutes' : name;
 }
 
-/** The training options stored in the newest checkpoint of the --out folder, if any. */
+/** Returns the training options stored in the newest checkpoint of the --out folder, if any. */
 function savedDcganOptions(values: Record<string, unknown>): DcganTrainOptions | null {
   const out = stringOption(values, 'out');
   if (out === undefined) {
