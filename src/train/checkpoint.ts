@@ -6,10 +6,9 @@
  * `rng.<name>`. The metadata key `aigc` contains JSON: the format version, the model kind, its
  * configuration, training options, progress and each optimizer's step counts.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-
 import { keep } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
+import { checkSafetensorsFile } from '../io/safetensors.js';
 import { loadTensors, saveTensors } from '../io/tensors.js';
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerKind, OptimizerState, ParamState } from '../optim/optimizer.js';
@@ -168,39 +167,23 @@ export function openResumeCheckpoint(
 
 /**
  * Reads only the metadata of a checkpoint, without its tensors: enough to tell which model it
- * contains. Fails with a CheckpointError when the file is not an aigc checkpoint.
+ * contains. The header and layout are checked against the file size, as for a full read.
+ * Fails with a CheckpointError when the file is not an aigc checkpoint.
  */
 export function readCheckpointMeta(path: string): CheckpointMeta {
-  const fd = openSync(path, 'r');
+  const metadata = checkSafetensorsFile(path);
+  let meta: CheckpointMeta | null;
   try {
-    const prefix = Buffer.alloc(8);
-    if (readSync(fd, prefix, 0, 8, 0) < 8) {
-      throw new CheckpointError(`${path} is too short to be a safetensors file`);
-    }
-    const length = Number(prefix.readBigUInt64LE(0));
-    if (length > 100_000_000) {
-      throw new CheckpointError(`${path} is not a safetensors file (header length ${length})`);
-    }
-    const header = Buffer.alloc(length);
-    if (readSync(fd, header, 0, length, 8) < length) {
-      throw new CheckpointError(`${path} is truncated inside its header`);
-    }
-    let meta: CheckpointMeta | null = null;
-    try {
-      const parsed = JSON.parse(header.toString('utf8')) as { __metadata__?: { aigc?: string } };
-      meta = JSON.parse(parsed.__metadata__?.aigc ?? 'null') as CheckpointMeta | null;
-    } catch {
-      throw new CheckpointError(`${path} has an invalid header; it is not an aigc checkpoint`);
-    }
-    if (meta === null || typeof meta.kind !== 'string') {
-      throw new CheckpointError(
-        `${path} is a safetensors file without aigc metadata; pass a checkpoint that aigc wrote`,
-      );
-    }
-    return meta;
-  } finally {
-    closeSync(fd);
+    meta = JSON.parse(metadata.aigc ?? 'null') as CheckpointMeta | null;
+  } catch {
+    throw new CheckpointError(`${path} has invalid aigc metadata; it was not written by aigc`);
   }
+  if (meta === null || typeof meta.kind !== 'string') {
+    throw new CheckpointError(
+      `${path} is a safetensors file without aigc metadata; pass a checkpoint that aigc wrote`,
+    );
+  }
+  return meta;
 }
 
 /** The tensors stored under `prefix.`, with the prefix removed. */
