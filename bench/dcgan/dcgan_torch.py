@@ -14,7 +14,15 @@ It prints one JSON line: images per second, milliseconds per step, and the setti
 Training mode (--data DIR) trains on train-images-idx3-ubyte.gz in DIR, shuffled every epoch
 by torch.randperm seeded from --seed (so the order differs from aigc's). Batches follow that
 order, and a last short batch is kept unless it contains a single image, as aigc does.
---warmup is not used. Progress goes to stderr every 200 steps.
+--warmup is not used. Progress goes to stderr every 200 steps. --epochs N sets --steps to N
+passes over the data. With --checkpoint-dir DIR the run writes DIR/epoch-NNNN.pt after every
+epoch (networks, optimizers and random states, written to a temporary file and renamed), and
+--resume continues from the newest one, so a run of many hours survives a stop. Resuming
+from a checkpoint that already has the requested steps trains nothing and only writes the
+samples, which scores a saved epoch:
+
+    /usr/bin/python3 bench/dcgan/dcgan_torch.py --data /usr/share/datasets/fashion-mnist \
+        --epochs 50 --checkpoint-dir /tmp/torch-dcgan --resume --threads 2
 With --samples N and --samples-out FILE it then writes N images from the generator in eval
 mode as an uncompressed IDX file that `aigc eval --images FILE` reads:
 
@@ -29,6 +37,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import struct
 import sys
 import time
@@ -105,6 +114,7 @@ def write_idx_images(path, images):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--epochs", type=int, help="passes over --data; overrides --steps")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
@@ -115,7 +125,13 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--samples", type=int, default=0, help="images to generate after training")
     parser.add_argument("--samples-out", help="IDX3 ubyte file for the --samples images")
+    parser.add_argument("--checkpoint-dir", help="write DIR/epoch-NNNN.pt after every epoch")
+    parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint")
     args = parser.parse_args()
+    if (args.epochs is not None or args.checkpoint_dir or args.resume) and not args.data:
+        parser.error("--epochs, --checkpoint-dir and --resume need --data DIR")
+    if args.resume and not args.checkpoint_dir:
+        parser.error("--resume needs --checkpoint-dir DIR")
     if args.samples and not args.samples_out:
         parser.error("--samples needs --samples-out FILE")
     if args.samples_out and args.samples <= 0:
@@ -158,7 +174,7 @@ def main():
         return d_loss.item(), g_loss.item()
 
     if data is not None:
-        train(args, data, step, g, latent)
+        train(args, data, step, (g, d, opt_g, opt_d), latent)
         return
 
     real = torch.rand(batch, 1, args.image_size, args.image_size) * 2 - 1
@@ -184,13 +200,50 @@ def main():
     )
 
 
-def train(args, data, step, g, latent):
+def newest_checkpoint(directory):
+    """The path of the highest-numbered epoch-NNNN.pt in directory, or None."""
+    if not os.path.isdir(directory):
+        return None
+    names = sorted(n for n in os.listdir(directory) if re.fullmatch(r"epoch-\d{4,}\.pt", n))
+    names.sort(key=lambda n: int(n[6:-3]))
+    return os.path.join(directory, names[-1]) if names else None
+
+
+def save_checkpoint(directory, epoch, state):
+    """Write state to directory/epoch-NNNN.pt through a temporary file and a rename."""
+    os.makedirs(directory, exist_ok=True)
+    path = os.path.join(directory, f"epoch-{epoch:04d}.pt")
+    temporary = f"{path}.{os.getpid()}.tmp"
+    torch.save(state, temporary)
+    os.replace(temporary, path)
+    return path
+
+
+def train(args, data, step, modules, latent):
     """Train for args.steps steps on shuffled data, then write --samples images if requested."""
+    g, d, opt_g, opt_d = modules
     count, batch = data.shape[0], args.batch_size
     # BatchNorm rejects a training batch of one image, so a last batch of one is dropped.
     batches_per_epoch = -(-count // batch) - (1 if count % batch == 1 else 0)
+    if args.epochs is not None:
+        args.steps = args.epochs * batches_per_epoch
     shuffle = torch.Generator().manual_seed(args.seed)
-    steps, epoch, images = 0, 0, 0
+    steps, epoch, images, before = 0, 0, 0, 0.0
+    resumed = newest_checkpoint(args.checkpoint_dir) if args.resume else None
+    if resumed:
+        state = torch.load(resumed)
+        if state["batch_size"] != batch or state["data_count"] != count:
+            sys.exit(
+                f"{resumed}: saved with batch size {state['batch_size']} on "
+                f"{state['data_count']} images, not {batch} on {count}; pass the same "
+                "--batch-size and --data, or another --checkpoint-dir"
+            )
+        for module, name in zip(modules, ("g", "d", "opt_g", "opt_d")):
+            module.load_state_dict(state[name])
+        torch.set_rng_state(state["rng"])
+        shuffle.set_state(state["shuffle"])
+        steps, epoch, before = state["steps"], state["epoch"], state["seconds"]
+        print(f"resumed from {resumed}: epoch {epoch}, step {steps}", file=sys.stderr, flush=True)
     start = time.perf_counter()
     while steps < args.steps:
         order = torch.randperm(count, generator=shuffle)
@@ -210,6 +263,18 @@ def train(args, data, step, g, latent):
                     flush=True,
                 )
         epoch += 1
+        if args.checkpoint_dir and steps % batches_per_epoch == 0:
+            state = {name: module.state_dict() for module, name in zip(modules, ("g", "d", "opt_g", "opt_d"))}
+            state.update(
+                rng=torch.get_rng_state(),
+                shuffle=shuffle.get_state(),
+                steps=steps,
+                epoch=epoch,
+                seconds=before + time.perf_counter() - start,
+                batch_size=batch,
+                data_count=count,
+            )
+            save_checkpoint(args.checkpoint_dir, epoch, state)
     seconds = time.perf_counter() - start
 
     if args.samples:
@@ -236,7 +301,8 @@ def train(args, data, step, g, latent):
                 "steps": steps,
                 "epochs": steps / batches_per_epoch,
                 "seconds": seconds,
-                "images_per_second": images / seconds,
+                "seconds_in_all": before + seconds,
+                "images_per_second": images / seconds if images else None,
                 "samples": args.samples_out if args.samples else None,
             }
         )
