@@ -201,11 +201,11 @@ def main():
 
 
 def newest_checkpoint(directory):
-    """The path of the highest-numbered epoch-NNNN.pt in directory, or None."""
+    """Return the path of the highest-numbered epoch-NNNN.pt in directory, or None."""
     if not os.path.isdir(directory):
         return None
-    names = sorted(n for n in os.listdir(directory) if re.fullmatch(r"epoch-\d{4,}\.pt", n))
-    names.sort(key=lambda n: int(n[6:-3]))
+    names = [n for n in os.listdir(directory) if re.fullmatch(r"epoch-\d{4,}\.pt", n)]
+    names.sort(key=lambda n: int(n[len("epoch-") : -len(".pt")]))
     return os.path.join(directory, names[-1]) if names else None
 
 
@@ -228,7 +228,7 @@ def train(args, data, step, modules, latent):
     if args.epochs is not None:
         args.steps = args.epochs * batches_per_epoch
     shuffle = torch.Generator().manual_seed(args.seed)
-    steps, epoch, images, before = 0, 0, 0, 0.0
+    steps, epoch, images, seconds_before = 0, 0, 0, 0.0
     resumed = newest_checkpoint(args.checkpoint_dir) if args.resume else None
     if resumed:
         state = torch.load(resumed)
@@ -242,7 +242,7 @@ def train(args, data, step, modules, latent):
             module.load_state_dict(state[name])
         torch.set_rng_state(state["rng"])
         shuffle.set_state(state["shuffle"])
-        steps, epoch, before = state["steps"], state["epoch"], state["seconds"]
+        steps, epoch, seconds_before = state["steps"], state["epoch"], state["seconds"]
         print(f"resumed from {resumed}: epoch {epoch}, step {steps}", file=sys.stderr, flush=True)
     start = time.perf_counter()
     while steps < args.steps:
@@ -270,7 +270,7 @@ def train(args, data, step, modules, latent):
                 shuffle=shuffle.get_state(),
                 steps=steps,
                 epoch=epoch,
-                seconds=before + time.perf_counter() - start,
+                seconds=seconds_before + time.perf_counter() - start,
                 batch_size=batch,
                 data_count=count,
             )
@@ -301,7 +301,7 @@ def train(args, data, step, modules, latent):
                 "steps": steps,
                 "epochs": steps / batches_per_epoch,
                 "seconds": seconds,
-                "seconds_in_all": before + seconds,
+                "seconds_in_all": seconds_before + seconds,
                 "images_per_second": images / seconds if images else None,
                 "samples": args.samples_out if args.samples else None,
             }
