@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** The `aigc` command line. */
-import { DataError } from '../data/errors.js';
 import { UsageError } from './args.js';
 import { generateCommand } from './commands/generate.js';
 import { trainCommand } from './commands/train.js';
+import { exitStatusOf } from './exit-status.js';
 
 const HELP = `aigc: train and sample generative models on your own data, on libtorch
 
@@ -19,8 +19,9 @@ Commands:
 Run 'aigc COMMAND --help' for a command's options, and 'aigc --version' for the version.
 Environment: AIGC_HOME (cache folder, default ~/.cache/aigc), AIGC_NUM_THREADS (intra-op
 threads, default: one per core), NO_COLOR, AIGC_DEBUG=1 (print stack traces).
-Exit status: 0 done, 1 failed, 2 invalid command or option, 3 invalid or missing data,
-130 interrupted by Ctrl-C (training saves a checkpoint first).`;
+Exit status: 0 done, 1 failed, 2 invalid command or option, 3 invalid or missing input
+(data, images, checkpoint or run folder), 130 interrupted by Ctrl-C (training saves a
+checkpoint first).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -74,9 +75,6 @@ main(process.argv.slice(2)).then(
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`aigc: error: ${message}\n`);
     if (process.env.AIGC_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    process.exitCode = 1;
-    // RangeError is what option and setting checks throw for values out of range.
-    if (error instanceof UsageError || error instanceof RangeError) process.exitCode = 2;
-    if (error instanceof DataError) process.exitCode = 3;
+    process.exitCode = exitStatusOf(error);
   },
 );

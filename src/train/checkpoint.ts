@@ -45,6 +45,7 @@ export interface CheckpointContent {
   extra?: Record<string, unknown>;
 }
 
+/** A checkpoint or run folder that cannot be used: missing, malformed, or of another model. */
 export class CheckpointError extends Error {
   constructor(message: string) {
     super(message);
@@ -150,7 +151,7 @@ export function openResumeCheckpoint(
   const latest = run.latestCheckpoint();
   if (!resume) {
     if (latest !== null) {
-      throw new Error(
+      throw new CheckpointError(
         `${run.dir} already contains a run (${latest}); pass --resume to continue it, or ` +
           'choose another --out folder',
       );
@@ -158,7 +159,7 @@ export function openResumeCheckpoint(
     return null;
   }
   if (latest === null) {
-    throw new Error(`--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`);
+    throw new CheckpointError(`--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`);
   }
   const checkpoint = readCheckpoint(run.latestIntactCheckpoint(warn)!, kind);
   for (const t of checkpoint.tensors.values()) keep(t);

@@ -242,6 +242,13 @@ test('resume keeps the run settings', () => {
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.match(resumed.stdout, /batch 8,/);
     assert.match(resumed.stdout, /resuming at epoch 1, step 1/);
+
+    const again = runCli(['train', 'dcgan', '--data', 'fashion-mnist', '--out', out]);
+    assert.equal(again.status, 3, again.stderr);
+    assert.match(again.stderr, /already contains a run .*pass --resume/);
+    const wrongKind = runCli(['train', 'gpt', '--data', 'tang-poems', '--resume', '--out', out]);
+    assert.equal(wrongKind.status, 3, wrongKind.stderr);
+    assert.match(wrongKind.stderr, /contains a dcgan model, but this command needs gpt/);
   } finally {
     tmp.remove();
   }
