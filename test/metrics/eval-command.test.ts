@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { UsageError } from '../../src/cli/args.js';
+import { evalCommand } from '../../src/cli/commands/eval.js';
 import { evalImagesCommand } from '../../src/cli/commands/eval-images.js';
 import { trainClassifierCommand } from '../../src/cli/commands/train-classifier.js';
 import { MetricsError } from '../../src/metrics/errors.js';
@@ -113,6 +114,14 @@ test('eval --checkpoint writes eval.json', async () => {
   assert.equal(
     report.metrics.classHistogram.counts.reduce((a, b) => a + b),
     200,
+  );
+  await assert.rejects(
+    evalCommand(['--checkpoint', run, '--max-windows', '3']),
+    (error: Error) =>
+      error instanceof UsageError &&
+      /--max-windows only applies to language models, but .* contains a dcgan image model/.test(
+        error.message,
+      ),
   );
 });
 

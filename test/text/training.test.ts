@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
+import { evalCommand } from '../../src/cli/commands/eval.js';
 import { evalTextCommand, generateTextCommand } from '../../src/cli/commands/text.js';
 import { UsageError } from '../../src/cli/args.js';
 import { tidy } from '../../src/index.js';
@@ -295,6 +296,14 @@ test('eval and generate commands print results', async () => {
     assert.match(
       evaluation,
       /validation loss \d+\.\d{4} nats\/token \| perplexity \d+\.\d\d \| \d+\.\d{4} bits\/char/,
+    );
+    await assert.rejects(
+      evalCommand(['--checkpoint', out, '--samples', '100', '--seed=2']),
+      (error: Error) =>
+        error instanceof UsageError &&
+        /--samples, --seed only apply to image models, but .* contains a gpt language model/.test(
+          error.message,
+        ),
     );
     const text = await captureStdout(() =>
       generateTextCommand(out, ['--prompt', 'abcde,', '--max-tokens', '20', '--samples', '2']),

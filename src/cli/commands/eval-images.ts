@@ -25,7 +25,7 @@ import {
   UsageError,
 } from '../args.js';
 
-const EVAL_OPTIONS: OptionSpecs = {
+export const EVAL_OPTIONS: OptionSpecs = {
   checkpoint: {
     type: 'string',
     value: 'PATH',

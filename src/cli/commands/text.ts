@@ -462,7 +462,7 @@ export async function generateTextCommand(checkpointPath: string, argv: string[]
   return 0;
 }
 
-const EVAL_TEXT_OPTIONS: OptionSpecs = {
+export const EVAL_TEXT_OPTIONS: OptionSpecs = {
   checkpoint: {
     type: 'string',
     value: 'PATH',
