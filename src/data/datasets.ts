@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { hasChecksum, downloadVerified, type RemoteFile } from './download.js';
 import { DataError } from './errors.js';
 import { fromIdx, resizeImageSet, type ImageSet } from './image-set.js';
+import { looksLikeIdxImages } from './idx.js';
 import { loadImageFolder } from './images.js';
 
 /** Names of the datasets that loadDataset finds or downloads by itself. */
@@ -184,11 +185,23 @@ function loadPath(path: string, split: Split, options: LoadDatasetOptions): Imag
   const names = readdirSync(path).sort();
   const images = pickSplit(names, 'images-idx3', split, path);
   if (images === null) {
-    return loadImageFolder(path, {
-      size: options.size ?? DEFAULT_FOLDER_SIZE,
-      channels: options.channels ?? 'auto',
-      warn: options.warn,
-    });
+    try {
+      return loadImageFolder(path, {
+        size: options.size ?? DEFAULT_FOLDER_SIZE,
+        channels: options.channels ?? 'auto',
+        warn: options.warn,
+      });
+    } catch (error) {
+      // A folder without images may contain an IDX file that lacks the usual name.
+      const idxName = names.find((name) => looksLikeIdxImages(join(path, name)));
+      if (!(error instanceof DataError) || idxName === undefined) throw error;
+      throw new DataError(
+        `${path} contains the IDX images file ${idxName}, but aigc picks IDX files in a folder by ` +
+          `name; pass the file itself (--data ${join(path, idxName)}), or rename it so that its ` +
+          "name contains 'images-idx3' and its labels file's name contains 'labels-idx1'",
+        { cause: error },
+      );
+    }
   }
   const labels = pickSplit(names, 'labels-idx1', split, path);
   return fromIdx(join(path, images), labels === null ? null : join(path, labels));

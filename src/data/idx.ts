@@ -5,8 +5,8 @@
  * sizes and the data in row-major order. Only the unsigned-byte type (0x08) is read here, because
  * image and label files use it. Format description: http://yann.lecun.com/exdb/mnist/
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
 
 import { DataError, describeError } from './errors.js';
 
@@ -42,6 +42,28 @@ const TYPE_NAMES: Record<number, string> = {
 /** Returns true when the bytes start with the gzip magic number 0x1f 0x8b. */
 export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/**
+ * Returns true when the file at `path` starts like an IDX images file (magic 0x00000803), raw
+ * or gzip-compressed. Reads only the first bytes, and returns false for unreadable files.
+ */
+export function looksLikeIdxImages(path: string): boolean {
+  let head: Uint8Array;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      const buffer = Buffer.alloc(256);
+      head = buffer.subarray(0, readSync(fd, buffer, 0, buffer.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+    // With a sync flush, gunzip returns what the first bytes decode to instead of throwing.
+    if (isGzip(head)) head = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch {
+    return false;
+  }
+  return head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] === UBYTE && head[3] === 3;
 }
 
 /** Parses an IDX file's content, raw or gzip-compressed; `path` only names the file in errors. */

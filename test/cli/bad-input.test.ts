@@ -62,6 +62,14 @@ test('train rejects bad data', () => {
       ],
       ['count mismatch', (dir) => writePair(dir, 16, 12), /16.*12|12.*16/],
       ['empty folder', () => {}, /empty|no .*image/i],
+      [
+        'unnamed idx',
+        (dir) => {
+          const idx = encodeIdx(new Uint8Array(16 * 64), [16, 8, 8], { gzip: true });
+          writeFileSync(join(dir, 'my-images.gz'), idx);
+        },
+        /contains the IDX images file my-images\.gz.*pass the file itself \(--data .*my-images\.gz\)/,
+      ],
     ];
     for (const [name, setup, pattern] of cases) {
       const dir = join(tmp.dir, name.replace(/ /g, '-'));

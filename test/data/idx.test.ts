@@ -5,7 +5,13 @@ import { after, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 
 import { DataError } from '../../src/data/errors.js';
-import { encodeIdx, parseIdx, readIdxImages, readIdxLabels } from '../../src/data/idx.js';
+import {
+  encodeIdx,
+  looksLikeIdxImages,
+  parseIdx,
+  readIdxImages,
+  readIdxLabels,
+} from '../../src/data/idx.js';
 import { fromIdx } from '../../src/data/image-set.js';
 import { makeTempDir, syntheticIdxPair, syntheticPixels } from './helpers.js';
 
@@ -175,4 +181,15 @@ describe('fromIdx', () => {
       },
     );
   });
+});
+
+test('looksLikeIdxImages reads only the header', () => {
+  const images = encodeIdx(new Uint8Array(20 * 28 * 28), [20, 28, 28]);
+  const labels = encodeIdx(new Uint8Array(20), [20]);
+  assert.equal(looksLikeIdxImages(writeFile('raw.bin', images)), true);
+  assert.equal(looksLikeIdxImages(writeFile('packed.gz', gzipSync(images))), true);
+  assert.equal(looksLikeIdxImages(writeFile('labels.gz', gzipSync(labels))), false);
+  assert.equal(looksLikeIdxImages(writeFile('text.txt', Buffer.from('not idx'))), false);
+  assert.equal(looksLikeIdxImages(writeFile('short.bin', new Uint8Array([0, 0]))), false);
+  assert.equal(looksLikeIdxImages(join(temp.dir, 'missing.bin')), false);
 });
