@@ -87,6 +87,16 @@ def discriminator(channels, s):
     )
 
 
+def engine_info():
+    """Return the peer's name, PyTorch version and thread counts for the JSON result line."""
+    return {
+        "peer": "pytorch",
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+    }
+
+
 def read_idx_images(directory):
     """Read train-images-idx3-ubyte.gz in directory as floats in [-1, 1] of shape N,1,H,W."""
     with gzip.open(os.path.join(directory, "train-images-idx3-ubyte.gz"), "rb") as f:
@@ -187,10 +197,7 @@ def main():
     print(
         json.dumps(
             {
-                "peer": "pytorch",
-                "torch": torch.__version__,
-                "threads": torch.get_num_threads(),
-                "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+                **engine_info(),
                 "batch_size": batch,
                 "steps": args.steps,
                 "images_per_second": args.steps * batch / seconds,
@@ -198,6 +205,10 @@ def main():
             }
         )
     )
+
+
+# Checkpoint keys of the generator, the discriminator and their optimizers, in that order.
+STATE_NAMES = ("g", "d", "opt_g", "opt_d")
 
 
 def newest_checkpoint(directory):
@@ -238,7 +249,7 @@ def train(args, data, step, modules, latent):
                 f"{state['data_count']} images, not {batch} on {count}; pass the same "
                 "--batch-size and --data, or another --checkpoint-dir"
             )
-        for module, name in zip(modules, ("g", "d", "opt_g", "opt_d")):
+        for module, name in zip(modules, STATE_NAMES):
             module.load_state_dict(state[name])
         torch.set_rng_state(state["rng"])
         shuffle.set_state(state["shuffle"])
@@ -264,7 +275,7 @@ def train(args, data, step, modules, latent):
                 )
         epoch += 1
         if args.checkpoint_dir and steps % batches_per_epoch == 0:
-            state = {name: module.state_dict() for module, name in zip(modules, ("g", "d", "opt_g", "opt_d"))}
+            state = {name: module.state_dict() for module, name in zip(modules, STATE_NAMES)}
             state.update(
                 rng=torch.get_rng_state(),
                 shuffle=shuffle.get_state(),
@@ -289,10 +300,7 @@ def train(args, data, step, modules, latent):
     print(
         json.dumps(
             {
-                "peer": "pytorch",
-                "torch": torch.__version__,
-                "threads": torch.get_num_threads(),
-                "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS"),
+                **engine_info(),
                 "data": args.data,
                 "batch_size": batch,
                 "lr": args.lr,
