@@ -37,6 +37,8 @@ export interface ClassifierRequirement {
   data: string;
   channels: number;
   imageSize: number;
+  /** True when the user named the file (--classifier), so the fix is not to delete it. */
+  named?: boolean;
 }
 
 function describe(key: string, channels: number, imageSize: number): string {
@@ -64,10 +66,13 @@ export function loadClassifier(
         config.imageSize === required.imageSize;
       if (!matches) {
         const size = config.imageSize;
+        const fix = required.named
+          ? 'omit --classifier so that aigc uses (or first trains) the cached one'
+          : 'delete the file so that aigc trains the right one';
         throw new MetricsError(
           `the classifier ${path} was trained on ${describe(meta.dataKey, config.channels, size)}, ` +
             `but these metrics need one for ${describe(key, required.channels, required.imageSize)}` +
-            `; delete the file so that aigc trains the right one, or run: aigc train classifier ` +
+            `; ${fix}, or run: aigc train classifier ` +
             `--data ${required.data} --image-size ${required.imageSize}`,
         );
       }
@@ -129,7 +134,10 @@ export async function ensureClassifier(
           'use the cached one',
       );
     }
-    return { ...loadClassifier(options.path, required, device), trained: false };
+    return {
+      ...loadClassifier(options.path, { ...required, named: true }, device),
+      trained: false,
+    };
   }
   const path = cachePath(data, options);
   if (existsSync(path)) return { ...loadClassifier(path, required, device), trained: false };

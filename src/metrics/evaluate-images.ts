@@ -24,6 +24,7 @@ import { formatDuration, type Logger } from '../train/logger.js';
 import { resolveCheckpoint } from '../train/run-folder.js';
 import { ensureClassifier, type LoadedClassifier, plannedFeatureDim } from './classifier-cache.js';
 import { MetricsError } from './errors.js';
+import { checkReferenceCount, checkSampleCount } from './sample-counts.js';
 import {
   computeImageMetrics,
   computeSingleSetMetrics,
@@ -156,16 +157,6 @@ async function loadSplits(resolved: Resolved, options: EvalImagesOptions, logger
   }
 }
 
-/** Throws unless `count` images suffice for FID in `featureDim` dimensions. */
-function checkSampleCount(count: number, featureDim: number, subject: string): void {
-  if (count <= featureDim) {
-    throw new MetricsError(
-      `${subject}: FID needs more samples than the classifier's ${featureDim} feature dimensions ` +
-        `for a full-rank covariance; use at least ${featureDim + 1} (10000 is usual)`,
-    );
-  }
-}
-
 async function loadOrTrainClassifier(
   resolved: Resolved,
   splits: ClassifierSplits,
@@ -182,9 +173,16 @@ async function loadOrTrainClassifier(
   };
   // Fail before a long training run when the sample counts could never do.
   const featureDim = plannedFeatureDim(resolved.data, classifierOptions);
-  checkSampleCount(test.count, featureDim, `the reference ${test.source}`);
-  if (options.source.kind !== 'images') {
-    checkSampleCount(options.samples ?? DEFAULT_EVAL_SAMPLES, featureDim, '--samples');
+  const needed = featureDim + 1;
+  checkReferenceCount(test, featureDim, resolved.data, splits.heldOut);
+  const samples = options.samples ?? DEFAULT_EVAL_SAMPLES;
+  if (options.source.kind !== 'images' || options.samples !== undefined) {
+    checkSampleCount(
+      samples,
+      featureDim,
+      '--samples',
+      `use --samples ${needed} or more (10000 is usual)`,
+    );
   }
   return ensureClassifier(resolved.data, classifierOptions, logger);
 }
@@ -275,7 +273,13 @@ export async function evaluateImages(
   const candidates = await prepareCandidates(resolved, splits, options, logger);
   if (candidates.kind === 'set') {
     const { images } = candidates;
-    checkSampleCount(images.count, classifier.model.config.featureDim, images.source);
+    const featureDim = classifier.model.config.featureDim;
+    checkSampleCount(
+      images.count,
+      featureDim,
+      images.source,
+      `measure at least ${featureDim + 1} images (10000 is usual)`,
+    );
     logger.info(`measuring ${images.count} images from ${images.source}`);
   }
   const measured = computeMetrics(classifier, test, candidates, options);
@@ -303,7 +307,7 @@ function buildReport(
     },
     reference: {
       data: resolved.data,
-      split: splits.heldOut ? 'held-out test' : 'test',
+      split: splits.heldOut ? 'held out from the classifier' : 'test',
       images: splits.test.count,
       heldOut: splits.heldOut,
     },

@@ -31,7 +31,7 @@ export interface ImageMetrics {
   requestedClassAccuracy?: number;
 }
 
-/** Metrics of a single set, reported for the reference as the ceiling of the generated set's. */
+/** Metrics of a single set, reported for the reference so that generated sets can be read against real data. */
 export interface SingleSetMetrics {
   classifierScore: ClassifierScore;
   classHistogram: ClassHistogram;

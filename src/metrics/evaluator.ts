@@ -11,6 +11,7 @@ import { ensureClassifier, type LoadedClassifier, plannedFeatureDim } from './cl
 import { classifyImageSet, classifySamples } from './features.js';
 import { checkFidSampleCount, frechetDistance, gaussianStatistics } from './fid.js';
 import { kid } from './kid.js';
+import { checkReferenceCount } from './sample-counts.js';
 
 export interface ImageEvaluatorOptions {
   /** Side of the generated images; the reference is resized to it. */
@@ -67,13 +68,16 @@ export async function createImageEvaluator(
   const samples = options.samples ?? DEFAULT_EVALUATOR_SAMPLES;
   const logger = options.logger ?? new ConsoleLogger();
   const classifierOptions = { imageSize, channels, device, cacheDir: options.cacheDir };
-  checkFidSampleCount(samples, plannedFeatureDim(data, classifierOptions));
-  const classifier = await ensureClassifier(data, classifierOptions, logger);
-  const { test } = await loadClassifierSplits(data, {
+  const featureDim = plannedFeatureDim(data, classifierOptions);
+  checkFidSampleCount(samples, featureDim);
+  // The test split is checked before the classifier, whose training takes minutes.
+  const { test, heldOut } = await loadClassifierSplits(data, {
     imageSize,
     channels: channels === 3 ? 3 : 1,
     logger,
   });
+  checkReferenceCount(test, featureDim, data, heldOut);
+  const classifier = await ensureClassifier(data, classifierOptions, logger);
   const reference = tidy(() => {
     const outputs = classifyImageSet(classifier.model, test, { device });
     const statistics = gaussianStatistics(outputs.features);

@@ -133,8 +133,9 @@ export function classifierCachePath(
 }
 
 /**
- * Loads the train and test splits of `spec` at `imageSize`. A data set with one split (an image
- * folder or a single IDX file) gives a fixed random sixth of its images as the test split.
+ * Loads the train and test splits of `spec` at `imageSize`, and throws unless both have labels.
+ * A data set with one split (an image folder or a single IDX file) gives a fixed random sixth of
+ * its images as the test split.
  */
 export async function loadClassifierSplits(
   spec: string,
@@ -147,8 +148,12 @@ export async function loadClassifierSplits(
     warn: (m: string) => options.logger?.warn(m),
   };
   const train = await loadDataset(spec, { ...load, split: 'train' });
+  requireLabels(train);
   const test = await loadDataset(spec, { ...load, split: 'test' });
-  if (train.source !== test.source) return { train, test, heldOut: false };
+  if (train.source !== test.source) {
+    requireLabels(test);
+    return { train, test, heldOut: false };
+  }
   const order = epochPermutation(train.count, 0, 0);
   const testCount = Math.floor(train.count * HELD_OUT_FRACTION);
   const split = train.count - testCount;

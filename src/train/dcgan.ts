@@ -19,6 +19,7 @@ import { keep, tidy } from '../engine/scope.js';
 import type { Tensor } from '../engine/tensor.js';
 import { epochPermutation } from '../data/batches.js';
 import { loadDataset } from '../data/datasets.js';
+import { DataError } from '../data/errors.js';
 import { encodeGif } from '../data/gif.js';
 import type { ImageSet } from '../data/image-set.js';
 import { decodeImage } from '../data/images.js';
@@ -30,6 +31,7 @@ import {
   validateDcganConfig,
 } from '../models/dcgan.js';
 import { binaryCrossEntropyWithLogits as bce } from '../nn/functional.js';
+import { MetricsError } from '../metrics/errors.js';
 import { createImageEvaluator, type ImageEvaluator } from '../metrics/evaluator.js';
 import { dcganSampler } from '../metrics/samplers.js';
 import { Adam } from '../optim/optimizer.js';
@@ -145,6 +147,8 @@ export async function trainDcgan(
     );
   }
 
+  const evaluator = options.evalEvery > 0 ? await evaluatorFor(options, config, logger) : null;
+
   // The folder is created only once the data and settings are known to be good, so a failed
   // start leaves nothing behind.
   run.prepare();
@@ -165,15 +169,6 @@ export async function trainDcgan(
   await run.writeConfig({ kind: 'dcgan', model: config, training: options, data: data.source });
   logBanner(logger, options, config, data, nets, progress);
 
-  const evaluator =
-    options.evalEvery > 0
-      ? await createImageEvaluator(options.data, {
-          imageSize: config.imageSize,
-          channels: config.channels,
-          device: options.device,
-          logger,
-        })
-      : null;
   const dataset = toDeviceTensors(data, options.device);
   const fixed = fixedInputs(config, options);
   const trainer = new DcganTrainer(nets, dataset, config, options, evaluator);
@@ -188,6 +183,32 @@ export async function trainDcgan(
     dataset.labels?.dispose();
     fixed.noise.dispose();
     fixed.labels?.dispose();
+  }
+}
+
+/**
+ * Builds the --eval-every evaluator, which loads (or first trains) the metrics classifier. Its
+ * errors name the flag, because the training itself would run without it.
+ */
+async function evaluatorFor(
+  options: DcganTrainOptions,
+  config: DcganConfig,
+  logger: Logger,
+): Promise<ImageEvaluator> {
+  try {
+    return await createImageEvaluator(options.data, {
+      imageSize: config.imageSize,
+      channels: config.channels,
+      device: options.device,
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof DataError || error instanceof MetricsError) {
+      error.message =
+        `--eval-every ${options.evalEvery}: ${error.message}; ` +
+        'or drop --eval-every to train without the metrics';
+    }
+    throw error;
   }
 }
 

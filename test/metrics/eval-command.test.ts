@@ -156,6 +156,10 @@ test('eval of a conditional checkpoint', async () => {
 test('eval rejects bad input', async () => {
   const logger = new MemoryLogger();
   const cached = classifierCachePath(datasetKey(data), 1, 16, join(tmp.dir, 'home'));
+  const smallTest = writeShapeDataset(join(tmp.dir, 'small-test'), 500, 100);
+  // One IDX file, with its label file beside it, is a data set with a single split.
+  const singleDir = writeShapeDataset(join(tmp.dir, 'single'), 300, 1);
+  const single = join(singleDir, 'train-images-idx3-ubyte.gz');
   const cases: [string[], RegExp, new (...args: never[]) => Error][] = [
     [['--data', data], /exactly one of --checkpoint PATH, --real or --images PATH/, UsageError],
     [['--real', '--checkpoint', 'x'], /exactly one of/, UsageError],
@@ -167,7 +171,22 @@ test('eval rejects bad input', async () => {
     ],
     [
       ['--data', data, '--real', '--samples', '50'],
-      /--samples: FID needs more samples than the classifier's 128 feature dimensions.*at least 129/,
+      /--samples: 50 images, but FID needs more samples than the classifier's 128 feature dimensions.*--samples 129 or more/,
+      MetricsError,
+    ],
+    [
+      ['--data', data, '--images', data, '--samples', '50'],
+      /--samples: 50 images, .*--samples 129 or more/,
+      MetricsError,
+    ],
+    [
+      ['--data', smallTest, '--real'],
+      /: 100 images, but FID .*use a test split with at least 129 images, or train a classifier with fewer features/,
+      MetricsError,
+    ],
+    [
+      ['--data', single, '--real'],
+      /: 50 images, but FID .*has a single split, .* needs at least 774 images/,
       MetricsError,
     ],
     [
@@ -197,6 +216,6 @@ test('eval rejects a classifier of other data', async () => {
   assert.match(logger.text(), /classifier for .*other: test accuracy 0\.\d{4}, saved to/);
   await assert.rejects(
     () => evalImagesCommand(['--data', data, '--real', '--classifier', file, ...FAST], logger),
-    /was trained on other-[0-9a-f]{8} at 1x16x16, but these metrics need one for shapes-/,
+    /was trained on other-[0-9a-f]{8} at 1x16x16, but these metrics need one for shapes-.*; omit --classifier/,
   );
 });

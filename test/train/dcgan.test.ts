@@ -342,3 +342,30 @@ test('dcgan eval-every adds FID and KID', async () => {
     tmp.remove();
   }
 });
+
+test('dcgan eval-every rejects unlabelled data', async () => {
+  const tmp = makeTempDir();
+  try {
+    // An IDX image file without its label file trains an unconditional DCGAN, but the metrics
+    // classifier needs labels.
+    const count = 256;
+    const pixels = new Uint8Array(count * 64).map((_, i) => (i * 37) % 256);
+    writeFileSync(
+      join(tmp.dir, 'train-images-idx3-ubyte.gz'),
+      encodeIdx(pixels, [count, 8, 8], { gzip: true }),
+    );
+    const out = join(tmp.dir, 'run');
+    const file = join(tmp.dir, 'train-images-idx3-ubyte.gz');
+    await assert.rejects(
+      trainDcgan(
+        options(file, out, { epochs: 1, batchSize: 64, evalEvery: 1 }),
+        new MemoryLogger(),
+        noSignal(),
+      ),
+      /^DataError: --eval-every 1: .*no class labels.*drop --eval-every/,
+    );
+    assert.equal(existsSync(out), false, 'a failed start must not leave a run folder');
+  } finally {
+    tmp.remove();
+  }
+});
