@@ -159,7 +159,9 @@ export function openResumeCheckpoint(
     return null;
   }
   if (latest === null) {
-    throw new CheckpointError(`--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`);
+    throw new CheckpointError(
+      `--resume: no checkpoint in ${run.dir}/checkpoints; start without --resume`,
+    );
   }
   const checkpoint = readCheckpoint(run.latestIntactCheckpoint(warn)!, kind);
   for (const t of checkpoint.tensors.values()) keep(t);
