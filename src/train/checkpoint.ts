@@ -130,7 +130,7 @@ export function readCheckpoint(path: string, expectedKind?: string | readonly st
   if (allowed !== null && !allowed.includes(meta.kind)) {
     dispose();
     throw new CheckpointError(
-      `${path} contains a ${meta.kind} model, but this command needs ${allowed.join(' or ')}; ` +
+      `${path} contains a ${meta.kind} model, but this command needs a checkpoint of kind ${allowed.join(' or ')}; ` +
         'pass a checkpoint of the right kind',
     );
   }

@@ -256,7 +256,10 @@ test('resume keeps the run settings', () => {
     assert.match(again.stderr, /already contains a run .*pass --resume/);
     const wrongKind = runCli(['train', 'gpt', '--data', 'tang-poems', '--resume', '--out', out]);
     assert.equal(wrongKind.status, 3, wrongKind.stderr);
-    assert.match(wrongKind.stderr, /contains a dcgan model, but this command needs gpt/);
+    assert.match(
+      wrongKind.stderr,
+      /contains a dcgan model, but this command needs a checkpoint of kind gpt/,
+    );
   } finally {
     tmp.remove();
   }

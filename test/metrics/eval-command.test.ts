@@ -175,6 +175,11 @@ test('eval rejects bad input', async () => {
       MetricsError,
     ],
     [
+      ['--data', data, '--images', join(tmp.dir, 'missing')],
+      /--images .*missing: not found; pass an IDX image file or a folder of PNG images/,
+      UsageError,
+    ],
+    [
       ['--data', data, '--images', data, '--samples', '50'],
       /--samples: 50 images, .*--samples 129 or more/,
       MetricsError,

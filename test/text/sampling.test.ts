@@ -203,7 +203,7 @@ test('checkpoint of another kind is rejected', async () => {
     });
     assert.throws(
       () => loadLanguageModel(path),
-      /contains a dcgan model, but this command needs gpt or lstm/,
+      /contains a dcgan model, but this command needs a checkpoint of kind gpt or lstm/,
     );
   } finally {
     tmp.remove();

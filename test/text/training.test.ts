@@ -246,7 +246,9 @@ test('resume rejects another model kind', async () => {
       trainLanguageModel({ model: 'lstm', out, resume: true }, new MemoryLogger(), noSignal()),
       (error: Error) =>
         error instanceof CheckpointError &&
-        /contains a gpt model, but this command needs lstm/.test(error.message),
+        /contains a gpt model, but this command needs a checkpoint of kind lstm/.test(
+          error.message,
+        ),
     );
     await assert.rejects(
       trainLanguageModel(

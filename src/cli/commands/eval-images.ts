@@ -111,7 +111,15 @@ function sourceOf(values: Record<string, string | boolean | undefined>): EvalSou
     );
   }
   if (checkpoint !== undefined) return { kind: 'checkpoint', path: checkpoint };
-  if (images !== undefined) return { kind: 'images', path: images };
+  if (images !== undefined) {
+    // Checked here so that a typo fails before the classifier and the reference load.
+    if (!existsSync(images)) {
+      throw new UsageError(
+        `--images ${images}: not found; pass an IDX image file or a folder of PNG images`,
+      );
+    }
+    return { kind: 'images', path: images };
+  }
   return { kind: 'real' };
 }
 
