@@ -143,7 +143,8 @@ export async function trainDcgan(
   if (options.batchSize > data.count) {
     throw new RangeError(
       `--batch-size ${options.batchSize} is larger than the ${data.count} images in ` +
-        `${data.source}; use a batch size of at most ${data.count}`,
+        `${data.source}; pass --batch-size ${data.count} or less ` +
+        `(the default is ${DEFAULT_DCGAN_TRAIN_OPTIONS.batchSize})`,
     );
   }
 
