@@ -270,6 +270,15 @@ export async function evaluateImages(
   );
   logger.info(`reference: ${test.source}, ${test.count} images`);
 
+  const generatorClasses = resolved.checkpoint?.config.numClasses ?? 0;
+  const classifierClasses = classifier.model.config.numClasses;
+  if (generatorClasses > 0 && generatorClasses !== classifierClasses) {
+    logger.warn(
+      `the generator has ${generatorClasses} classes but the classifier of ${resolved.data} ` +
+        `has ${classifierClasses}, so the requested-class accuracy compares unrelated labels; ` +
+        'pass --data with the data set that the generator was trained on',
+    );
+  }
   const candidates = await prepareCandidates(resolved, splits, options, logger);
   if (candidates.kind === 'set') {
     const { images } = candidates;

@@ -145,7 +145,9 @@ test('eval of a conditional checkpoint', async () => {
   await trainTinyDcgan(run, true);
   const out = join(tmp.dir, 'conditional.json');
   const args = ['--checkpoint', run, '--samples', '200', '--out', out, ...FAST];
-  await evalImagesCommand(args, new MemoryLogger());
+  const logger = new MemoryLogger();
+  await evalImagesCommand(args, logger);
+  assert.doesNotMatch(logger.text(), /classes but the classifier/);
   const accuracy = readReport(out).metrics.requestedClassAccuracy;
   assert.notEqual(accuracy, undefined, 'requestedClassAccuracy is missing');
   assert.ok(accuracy! >= 0, `accuracy ${accuracy}`);
