@@ -31,7 +31,10 @@ export interface ImageMetrics {
   requestedClassAccuracy?: number;
 }
 
-/** Metrics of a single set, reported for the reference so that generated sets can be read against real data. */
+/**
+ * Metrics of a single set, reported for the reference so that generated sets can be compared
+ * with real data.
+ */
 export interface SingleSetMetrics {
   classifierScore: ClassifierScore;
   classHistogram: ClassHistogram;

@@ -24,7 +24,7 @@ export function checkSampleCount(
 
 /**
  * Throws unless the reference split of `data` has enough images. With a single split
- * (`heldOut`), the reference is the sixth of it that the classifier holds out.
+ * (`heldOut`), the reference is the sixth of it that the classifier does not train on.
  */
 export function checkReferenceCount(
   reference: { count: number; source: string },

@@ -130,8 +130,8 @@ export function readCheckpoint(path: string, expectedKind?: string | readonly st
   if (allowed !== null && !allowed.includes(meta.kind)) {
     dispose();
     throw new CheckpointError(
-      `${path} contains a ${meta.kind} model, but this command needs a checkpoint of kind ${allowed.join(' or ')}; ` +
-        'pass a checkpoint of the right kind',
+      `${path} contains a ${meta.kind} model, but this command needs a checkpoint of kind ` +
+        `${allowed.join(' or ')}; pass a checkpoint of the right kind`,
     );
   }
   return { path, meta, tensors } satisfies LoadedCheckpoint;
