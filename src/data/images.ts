@@ -121,6 +121,7 @@ const LISTED_NAMES = 3;
  * the subfolder names become classNames and each image's label is its subfolder's index, as in
  * torchvision's ImageFolder. Deeper folders and names that start with a dot are ignored. Other
  * files, and images that fail to decode, are skipped with one warning line for each of the two.
+ * Color images loaded as gray get one warning line too.
  */
 export function loadImageFolder(dir: string, options: ImageFolderOptions): ImageSet {
   const { size, channels } = options;
@@ -139,6 +140,12 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions): Image
   if (loaded.failures.length > 0 && loaded.count > 0) {
     const count = plural(loaded.failures.length, 'unreadable image');
     warn(`skipped ${count} in ${dir}: ${summarize(loaded.failures)}`);
+  }
+  if (channels === 1 && loaded.colorCount > 0) {
+    warn(
+      `converted ${loaded.colorCount} of ${plural(loaded.count, 'image')} in ${dir} from color ` +
+        'to gray (luma 0.299 R + 0.587 G + 0.114 B), because gray images were asked for',
+    );
   }
   if (loaded.count === 0) {
     throw new DataError(
@@ -256,6 +263,8 @@ interface LoadedImages {
   sourceIndices: number[];
   /** One 'name (reason)' entry per file that failed to decode. */
   failures: string[];
+  /** How many of the decoded images have a pixel whose red, green and blue differ. */
+  colorCount: number;
 }
 
 function loadFiles(files: string[], size: number, channels: 1 | 3 | 'auto'): LoadedImages {
@@ -265,7 +274,7 @@ function loadFiles(files: string[], size: number, channels: 1 | 3 | 'auto'): Loa
   const images = new Float32Array(files.length * stored * plane);
   const sourceIndices: number[] = [];
   const failures: string[] = [];
-  let allGray = true;
+  let colorCount = 0;
   files.forEach((path, fileIndex) => {
     let image: RgbaImage;
     try {
@@ -274,7 +283,7 @@ function loadFiles(files: string[], size: number, channels: 1 | 3 | 'auto'): Loa
       failures.push(`${path} (${describeError(error)})`);
       return;
     }
-    allGray &&= isGrayscale(image);
+    if (!isGrayscale(image)) colorCount++;
     const { width, height } = image;
     const square = cropCenterSquare({
       data: toChannels(image, stored),
@@ -287,13 +296,14 @@ function loadFiles(files: string[], size: number, channels: 1 | 3 | 'auto'): Loa
     sourceIndices.push(fileIndex);
   });
   const count = sourceIndices.length;
-  if (channels === 'auto' && allGray && count > 0) {
+  if (channels === 'auto' && colorCount === 0 && count > 0) {
     return {
       images: firstPlanes(images, count, plane),
       count,
       channels: 1,
       sourceIndices,
       failures,
+      colorCount,
     };
   }
   return {
@@ -302,6 +312,7 @@ function loadFiles(files: string[], size: number, channels: 1 | 3 | 'auto'): Loa
     channels: stored,
     sourceIndices,
     failures,
+    colorCount,
   };
 }
 

@@ -289,7 +289,8 @@ export async function evaluateImages(
       images.source,
       `measure at least ${featureDim + 1} images (10000 is usual)`,
     );
-    logger.info(`measuring ${images.count} images from ${images.source}`);
+    const shape = `${images.channels}x${images.height}x${images.width}`;
+    logger.info(`measuring ${images.count} images from ${images.source} as ${shape}`);
   }
   const measured = computeMetrics(classifier, test, candidates, options);
   const seconds = (performance.now() - started) / 1000;

@@ -167,11 +167,17 @@ describe('loadImageFolder', () => {
     assertClose(red.subarray(16, 32), Array(16).fill(-1), 0.05); // G plane
   });
 
-  test('explicit channels convert', () => {
-    const dir = folder('explicit', { 'c.png': solidPng(3, 3, [255, 0, 0]) });
-    const gray = loadImageFolder(dir, { size: 3, channels: 1 });
+  test('explicit channels convert, color with warning', () => {
+    const dir = folder('explicit', {
+      'c.png': solidPng(3, 3, [255, 0, 0]),
+      'g.png': grayPng(3, 3, Array(9).fill(76)),
+    });
+    const warnings: string[] = [];
+    const gray = loadImageFolder(dir, { size: 3, channels: 1, warn: (m) => warnings.push(m) });
     assert.equal(gray.channels, 1);
-    assertClose(gray.images, Array(9).fill(76 / 127.5 - 1));
+    assertClose(gray.images, Array(18).fill(76 / 127.5 - 1));
+    assert.deepEqual(warnings.length, 1);
+    assert.match(warnings[0] ?? '', /^converted 1 of 2 images in .*explicit from color to gray/);
     const rgb = loadImageFolder(folder('explicit-gray', { 'g.png': grayPng(1, 1, [0]) }), {
       size: 1,
       channels: 3,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -7,6 +7,7 @@ import { UsageError } from '../../src/cli/args.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { evalImagesCommand } from '../../src/cli/commands/eval-images.js';
 import { trainClassifierCommand } from '../../src/cli/commands/train-classifier.js';
+import { encodePng } from '../../src/data/png.js';
 import { MetricsError } from '../../src/metrics/errors.js';
 import { loadDcganGenerator, sampleDcgan } from '../../src/sample/dcgan.js';
 import { writeSeparateImages } from '../../src/sample/image-output.js';
@@ -17,7 +18,7 @@ import { MemoryLogger } from '../../src/train/logger.js';
 import { resolveCheckpoint as latestCheckpoint } from '../../src/train/run-folder.js';
 import { InterruptSignal } from '../../src/train/loop.js';
 import { makeTempDir } from '../data/helpers.js';
-import { writeNoiseIdx, writeShapeDataset } from './helpers.js';
+import { shapePixels, writeNoiseIdx, writeShapeDataset } from './helpers.js';
 
 // One cache for the whole file: the first evaluation trains the classifier, later ones reuse it.
 const tmp = makeTempDir();
@@ -138,6 +139,28 @@ test('eval --images reads a PNG folder', async () => {
   assert.equal(report.generated.source, 'images');
   assert.equal(report.generated.images, 150);
   assert.ok(Number.isFinite(report.metrics.fid), `FID ${report.metrics.fid}`);
+});
+
+test('eval --images warns on color images', async () => {
+  const folder = join(tmp.dir, 'color-pngs');
+  mkdirSync(folder);
+  const size = 16;
+  const { pixels } = shapePixels(150, 5, size);
+  for (let i = 0; i < 150; i++) {
+    const gray = pixels.subarray(i * size * size, (i + 1) * size * size);
+    const rgb = Uint8Array.from({ length: 3 * gray.length }, (_, j) =>
+      j % 3 === 0 ? (gray[Math.floor(j / 3)] as number) : 0,
+    );
+    writeFileSync(join(folder, `${i}.png`), encodePng(rgb, size, size, 3));
+  }
+  const logger = new MemoryLogger();
+  const out = join(tmp.dir, 'color.json');
+  const args = ['--data', data, '--images', folder, '--out', out, ...FAST];
+  assert.equal(await evalImagesCommand(args, logger), 0);
+  const warnings = logger.lines.filter((line) => line.level === 'warn');
+  assert.equal(warnings.length, 1, logger.text());
+  assert.match(warnings[0]!.message, /converted 150 of 150 images in .* from color to gray/);
+  assert.match(logger.text(), /measuring 150 images from .*color-pngs as 1x16x16/);
 });
 
 test('eval of a conditional checkpoint', async () => {
