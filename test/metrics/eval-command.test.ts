@@ -7,6 +7,7 @@ import { UsageError } from '../../src/cli/args.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { evalImagesCommand } from '../../src/cli/commands/eval-images.js';
 import { trainClassifierCommand } from '../../src/cli/commands/train-classifier.js';
+import { encodeIdx } from '../../src/data/idx.js';
 import { encodePng } from '../../src/data/png.js';
 import { MetricsError } from '../../src/metrics/errors.js';
 import { loadDcganGenerator, sampleDcgan } from '../../src/sample/dcgan.js';
@@ -176,6 +177,49 @@ test('eval of a conditional checkpoint', async () => {
   assert.ok(accuracy! >= 0, `accuracy ${accuracy}`);
   assert.ok(accuracy! <= 1, `accuracy ${accuracy}`);
   assert.ok(!existsSync(join(run, 'eval.json')), '--out must replace the default report');
+});
+
+test('eval warns on a class-count mismatch', async () => {
+  // Three classes: the shape images of the first three kinds only.
+  const threeClasses = join(tmp.dir, 'three-classes');
+  mkdirSync(threeClasses);
+  const { pixels, labels } = shapePixels(400, 7);
+  const rows = Array.from(labels.keys()).filter((i) => labels[i]! < 3);
+  const plane = 16 * 16;
+  const keptPixels = new Uint8Array(rows.length * plane);
+  rows.forEach((i, row) =>
+    keptPixels.set(pixels.subarray(i * plane, (i + 1) * plane), row * plane),
+  );
+  const images = join(threeClasses, 'train-images-idx3-ubyte');
+  writeFileSync(images, encodeIdx(keptPixels, [rows.length, 16, 16]));
+  const keptLabels = Uint8Array.from(rows, (i) => labels[i]!);
+  writeFileSync(
+    join(threeClasses, 'train-labels-idx1-ubyte'),
+    encodeIdx(keptLabels, [rows.length]),
+  );
+  const run = join(tmp.dir, 'three-class-run');
+  await trainDcgan(
+    {
+      ...DEFAULT_DCGAN_TRAIN_OPTIONS,
+      data: images,
+      out: run,
+      epochs: 1,
+      steps: 1,
+      batchSize: 64,
+      conditional: true,
+    },
+    new MemoryLogger(),
+    new InterruptSignal(false),
+  );
+
+  const logger = new MemoryLogger();
+  const out = join(tmp.dir, 'three-class.json');
+  const args = ['--checkpoint', run, '--data', data, '--samples', '200', '--out', out, ...FAST];
+  assert.equal(await evalImagesCommand(args, logger), 0);
+  assert.match(
+    logger.text(),
+    /the generator has 3 classes but the classifier of .* has 4, so the requested-class/,
+  );
 });
 
 test('eval rejects bad input', async () => {
