@@ -144,7 +144,7 @@ export function loadImageFolder(dir: string, options: ImageFolderOptions): Image
   if (channels === 1 && loaded.colorCount > 0) {
     warn(
       `converted ${loaded.colorCount} of ${plural(loaded.count, 'image')} in ${dir} from color ` +
-        'to gray (luma 0.299 R + 0.587 G + 0.114 B), because gray images were asked for',
+        'to gray (luma 0.299 R + 0.587 G + 0.114 B), because one channel was requested',
     );
   }
   if (loaded.count === 0) {
@@ -263,7 +263,7 @@ interface LoadedImages {
   sourceIndices: number[];
   /** One 'name (reason)' entry per file that failed to decode. */
   failures: string[];
-  /** How many of the decoded images have a pixel whose red, green and blue differ. */
+  /** Count of the decoded images with a pixel whose red, green and blue differ. */
   colorCount: number;
 }
 

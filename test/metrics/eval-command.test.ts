@@ -7,7 +7,6 @@ import { UsageError } from '../../src/cli/args.js';
 import { evalCommand } from '../../src/cli/commands/eval.js';
 import { evalImagesCommand } from '../../src/cli/commands/eval-images.js';
 import { trainClassifierCommand } from '../../src/cli/commands/train-classifier.js';
-import { encodeIdx } from '../../src/data/idx.js';
 import { encodePng } from '../../src/data/png.js';
 import { MetricsError } from '../../src/metrics/errors.js';
 import { loadDcganGenerator, sampleDcgan } from '../../src/sample/dcgan.js';
@@ -42,11 +41,11 @@ function readReport(path: string): EvalReport {
   return JSON.parse(readFileSync(path, 'utf8')) as EvalReport;
 }
 
-async function trainTinyDcgan(out: string, conditional: boolean): Promise<void> {
+async function trainTinyDcgan(out: string, conditional: boolean, trainData = data): Promise<void> {
   await trainDcgan(
     {
       ...DEFAULT_DCGAN_TRAIN_OPTIONS,
-      data,
+      data: trainData,
       out,
       epochs: 1,
       steps: 2,
@@ -180,37 +179,9 @@ test('eval of a conditional checkpoint', async () => {
 });
 
 test('eval warns on a class-count mismatch', async () => {
-  // Three classes: the shape images of the first three kinds only.
-  const threeClasses = join(tmp.dir, 'three-classes');
-  mkdirSync(threeClasses);
-  const { pixels, labels } = shapePixels(400, 7);
-  const rows = Array.from(labels.keys()).filter((i) => labels[i]! < 3);
-  const plane = 16 * 16;
-  const keptPixels = new Uint8Array(rows.length * plane);
-  rows.forEach((i, row) =>
-    keptPixels.set(pixels.subarray(i * plane, (i + 1) * plane), row * plane),
-  );
-  const images = join(threeClasses, 'train-images-idx3-ubyte');
-  writeFileSync(images, encodeIdx(keptPixels, [rows.length, 16, 16]));
-  const keptLabels = Uint8Array.from(rows, (i) => labels[i]!);
-  writeFileSync(
-    join(threeClasses, 'train-labels-idx1-ubyte'),
-    encodeIdx(keptLabels, [rows.length]),
-  );
+  const threeClasses = writeShapeDataset(join(tmp.dir, 'three-classes'), 300, 100, 16, 3);
   const run = join(tmp.dir, 'three-class-run');
-  await trainDcgan(
-    {
-      ...DEFAULT_DCGAN_TRAIN_OPTIONS,
-      data: images,
-      out: run,
-      epochs: 1,
-      steps: 1,
-      batchSize: 64,
-      conditional: true,
-    },
-    new MemoryLogger(),
-    new InterruptSignal(false),
-  );
+  await trainTinyDcgan(run, true, threeClasses);
 
   const logger = new MemoryLogger();
   const out = join(tmp.dir, 'three-class.json');
@@ -245,7 +216,7 @@ test('eval rejects bad input', async () => {
     ],
     [
       ['--data', data, '--images', join(tmp.dir, 'missing')],
-      /--images .*missing: not found; pass an IDX image file or a folder of PNG images/,
+      /--images .*missing: not found; pass an IDX image file or a folder of PNG or JPEG images/,
       UsageError,
     ],
     [

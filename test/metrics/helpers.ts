@@ -36,11 +36,19 @@ function drawShape(pixels: Uint8Array, size: number, label: number, random: Xosh
   for (let i = 0; i < size * size; i++) pixels[i] = pixels[i]! + at(40);
 }
 
-/** `count` shape images of size x size and their labels (image i has label i % 4). */
-export function shapePixels(count: number, seed: number, size = 16) {
+/**
+ * Builds `count` shape images of size x size and their labels. Image i has label i % classes,
+ * so `classes` below 4 leaves out the last kinds of shapes.
+ */
+export function shapePixels(
+  count: number,
+  seed: number,
+  size = 16,
+  classes = SHAPE_CLASSES.length,
+) {
   const random = new Xoshiro128(seed);
   const pixels = new Uint8Array(count * size * size);
-  const labels = Uint8Array.from({ length: count }, (_, i) => i % SHAPE_CLASSES.length);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % classes);
   for (let i = 0; i < count; i++) {
     drawShape(pixels.subarray(i * size * size, (i + 1) * size * size), size, labels[i]!, random);
   }
@@ -69,15 +77,21 @@ export function noiseSet(count: number, seed: number, size = 16): ImageSet {
   return { ...shapeSet(0, seed, size), images: toUnitRange(pixels), labels: null, count };
 }
 
-/** Writes shape images as gzip IDX pairs: train-* and t10k-* files in `dir`. */
-export function writeShapeDataset(dir: string, train: number, test: number, size = 16): string {
+/** Writes shape images of `classes` kinds as gzip IDX pairs: train-* and t10k-* files in `dir`. */
+export function writeShapeDataset(
+  dir: string,
+  train: number,
+  test: number,
+  size = 16,
+  classes = SHAPE_CLASSES.length,
+): string {
   mkdirSync(dir, { recursive: true });
   const splits = [
     ['train', train, 1],
     ['t10k', test, 2],
   ] as const;
   for (const [prefix, count, seed] of splits) {
-    const { pixels, labels } = shapePixels(count, seed, size);
+    const { pixels, labels } = shapePixels(count, seed, size, classes);
     writeFileSync(
       join(dir, `${prefix}-images-idx3-ubyte.gz`),
       encodeIdx(pixels, [count, size, size], { gzip: true }),

@@ -115,7 +115,7 @@ function sourceOf(values: Record<string, string | boolean | undefined>): EvalSou
     // Checked here so that a typo fails before the classifier and the reference load.
     if (!existsSync(images)) {
       throw new UsageError(
-        `--images ${images}: not found; pass an IDX image file or a folder of PNG images`,
+        `--images ${images}: not found; pass an IDX image file or a folder of PNG or JPEG images`,
       );
     }
     return { kind: 'images', path: images };
